@@ -1,0 +1,20 @@
+# Sourced by the other scripts: the offline Pulumi environment for this repo.
+# A team's own PULUMI_BACKEND_URL / PULUMI_CONFIG_PASSPHRASE(_FILE) / secrets
+# provider are kept; otherwise state goes to a file backend in an ignored folder
+# and a random passphrase is generated there once.
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="${TOOLS_DIR:-$repo_root/.tools}/bin:$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
+if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
+  mkdir -p "$repo_root/.pulumi-state"
+  export PULUMI_BACKEND_URL="file://$repo_root/.pulumi-state"
+fi
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  passphrase_file="$repo_root/.pulumi-state/passphrase"
+  if [ ! -s "$passphrase_file" ]; then
+    mkdir -p "$repo_root/.pulumi-state"
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=+/' >"$passphrase_file")
+  fi
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$passphrase_file"
+fi
