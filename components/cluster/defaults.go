@@ -1,0 +1,75 @@
+package cluster
+
+// Defaults used by SetDefaults; exported so docs and tests name them once.
+const (
+	DefaultMasterName                  = "mymaster"
+	DefaultReplicas                    = 2
+	DefaultSentinels                   = 3
+	DefaultDownAfterMilliseconds       = 5000
+	DefaultFailoverTimeoutMilliseconds = 60000
+	DefaultParallelSyncs               = 1
+	DefaultMinReplicasMaxLagSeconds    = 10
+	DefaultAppendFsync                 = "everysec"
+	DefaultImage                       = "redis:7.2"
+	DefaultRedisPort                   = 6379
+	DefaultSentinelPort                = 26379
+	DefaultDockerSubnet                = "172.28.0.0/24"
+	DefaultDockerNodePortBase          = 16379
+	DefaultDockerSentinelPortBase      = 36379
+)
+
+// SetDefaults returns a copy of s with every unset field filled in. It never
+// validates: call Validate on the result.
+func SetDefaults(s Spec, stack string) Spec {
+	if s.Name == "" {
+		s.Name = "redis-" + stack
+	}
+	if s.Platform == "" {
+		s.Platform = PlatformDocker
+	}
+	if s.Mode == "" {
+		s.Mode = ModeSentinel
+	}
+	if s.MasterName == "" {
+		s.MasterName = DefaultMasterName
+	}
+	if s.Mode == ModeStandalone {
+		s.Replicas, s.Sentinels, s.Quorum = 0, 0, 0
+	} else {
+		s.Replicas = orDefault(s.Replicas, DefaultReplicas)
+		s.Sentinels = orDefault(s.Sentinels, DefaultSentinels)
+		s.Quorum = orDefault(s.Quorum, Majority(s.Sentinels))
+	}
+	s.Timers.DownAfterMilliseconds = orDefault(s.Timers.DownAfterMilliseconds, DefaultDownAfterMilliseconds)
+	s.Timers.FailoverTimeoutMilliseconds = orDefault(s.Timers.FailoverTimeoutMilliseconds, DefaultFailoverTimeoutMilliseconds)
+	s.Timers.ParallelSyncs = orDefault(s.Timers.ParallelSyncs, DefaultParallelSyncs)
+	s.WriteSafety.MinReplicasMaxLagSeconds = orDefault(s.WriteSafety.MinReplicasMaxLagSeconds, DefaultMinReplicasMaxLagSeconds)
+	if s.Persistence.AppendOnly == nil {
+		enabled := true
+		s.Persistence.AppendOnly = &enabled
+	}
+	if s.Persistence.AppendFsync == "" {
+		s.Persistence.AppendFsync = DefaultAppendFsync
+	}
+	if s.Image == "" {
+		s.Image = DefaultImage
+	}
+	s.Ports.Redis = orDefault(s.Ports.Redis, DefaultRedisPort)
+	s.Ports.Sentinel = orDefault(s.Ports.Sentinel, DefaultSentinelPort)
+	if s.Docker.Subnet == "" {
+		s.Docker.Subnet = DefaultDockerSubnet
+	}
+	s.Docker.NodePortBase = orDefault(s.Docker.NodePortBase, DefaultDockerNodePortBase)
+	s.Docker.SentinelPortBase = orDefault(s.Docker.SentinelPortBase, DefaultDockerSentinelPortBase)
+	return s
+}
+
+// Majority is the smallest number of sentinels that is more than half of n.
+func Majority(n int) int { return n/2 + 1 }
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,108 @@
+package cluster
+
+import "fmt"
+
+// Config keys, named once for validation messages, the stack loader and docs.
+const (
+	KeyName                   = "name"
+	KeyPlatform               = "platform"
+	KeyMode                   = "mode"
+	KeyMasterName             = "masterName"
+	KeyReplicas               = "replicas"
+	KeySentinels              = "sentinels"
+	KeyQuorum                 = "quorum"
+	KeyDownAfter              = "downAfterMilliseconds"
+	KeyFailoverTimeout        = "failoverTimeoutMilliseconds"
+	KeyParallelSyncs          = "parallelSyncs"
+	KeyMinReplicasToWrite     = "minReplicasToWrite"
+	KeyMinReplicasMaxLag      = "minReplicasMaxLag"
+	KeyAppendOnly             = "appendOnly"
+	KeyAppendFsync            = "appendFsync"
+	KeyImage                  = "image"
+	KeyRedisPort              = "redisPort"
+	KeySentinelPort           = "sentinelPort"
+	KeyPassword               = "password"
+	KeyDockerSubnet           = "dockerSubnet"
+	KeyDockerNodePortBase     = "dockerNodePortBase"
+	KeyDockerSentinelPortBase = "dockerSentinelPortBase"
+)
+
+// Labels put on every resource so tools and tests find a stack's parts.
+const (
+	LabelCluster = "redis-sentinel.cluster"
+	LabelRole    = "redis-sentinel.role"
+	LabelOrdinal = "redis-sentinel.ordinal"
+)
+
+// Role is what a process is for.
+type Role string
+
+const (
+	RoleData     Role = "data"
+	RoleSentinel Role = "sentinel"
+	RoleSettings Role = "settings"
+)
+
+// In-container paths shared by every platform. Configs live in the data
+// directory because Redis and Sentinel rewrite them (CONFIG REWRITE, SENTINEL SET)
+// and the official image hands that directory to the redis user.
+const (
+	DataDir            = "/data"
+	RedisConfPath      = DataDir + "/redis.conf"
+	SentinelConfPath   = DataDir + "/sentinel.conf"
+	PasswordFilePath   = "/run/redis-sentinel/password"
+	HealthcheckPath    = "/run/redis-sentinel/healthcheck.sh"
+	SettingsScriptPath = "/run/redis-sentinel/apply-settings.sh"
+)
+
+// NodeName is data node i's name, e.g. redis-prod-node-0.
+func (s Spec) NodeName(i int) string { return fmt.Sprintf("%s-node-%d", s.Name, i) }
+
+// SentinelName is sentinel i's name, e.g. redis-prod-sentinel-0.
+func (s Spec) SentinelName(i int) string { return fmt.Sprintf("%s-sentinel-%d", s.Name, i) }
+
+// NetworkName is the cluster's private network.
+func (s Spec) NetworkName() string { return s.Name + "-net" }
+
+// VolumeName is data node i's volume.
+func (s Spec) VolumeName(i int) string { return s.NodeName(i) + "-data" }
+
+// SettingsJobName is the one-shot job that applies runtime settings.
+func (s Spec) SettingsJobName() string { return s.Name + "-settings" }
+
+// DataNodeCount is the master plus its replicas.
+func (s Spec) DataNodeCount() int { return 1 + s.Replicas }
+
+// InitialMaster is the ordinal of the node that starts as master when no
+// sentinel knows one: always node 0, so bootstrap is deterministic.
+const InitialMaster = 0
+
+// Label is one key=value label.
+type Label struct {
+	Key   string
+	Value string
+}
+
+// Labels are the labels of a resource with the given role and ordinal (use
+// ordinal -1 for cluster-wide resources), in a fixed order so that resource
+// diffs stay quiet.
+func Labels(s Spec, role Role, ordinal int) []Label {
+	ls := []Label{{LabelCluster, s.Name}}
+	if role != "" {
+		ls = append(ls, Label{LabelRole, string(role)})
+	}
+	if ordinal >= 0 {
+		ls = append(ls, Label{LabelOrdinal, fmt.Sprint(ordinal)})
+	}
+	return ls
+}
+
+// Stack output names, read back by the verifier and tests.
+const (
+	OutputMode       = "mode"
+	OutputMasterName = "masterName"
+	OutputSentinels  = "sentinels"
+	OutputNodes      = "nodes"
+	OutputAppEnv     = "appEnv"
+	OutputDotEnv     = "dotenv"
+)

@@ -1,0 +1,119 @@
+// Package cluster is the validated, platform-neutral model of a Redis Sentinel
+// cluster: what the user asked for (Spec), its defaults, its validation, and the
+// names, ports and topology every platform component and the verifier share.
+package cluster
+
+// Mode selects the cluster shape.
+type Mode string
+
+const (
+	// ModeSentinel is one master, Replicas replicas and Sentinels sentinels.
+	ModeSentinel Mode = "sentinel"
+	// ModeStandalone is a single Redis node without Sentinel.
+	ModeStandalone Mode = "standalone"
+)
+
+// Platform selects where the cluster runs.
+type Platform string
+
+const (
+	PlatformDocker     Platform = "docker"
+	PlatformKubernetes Platform = "kubernetes"
+)
+
+// Spec is everything a stack configures. Zero values mean "use the default"
+// (see SetDefaults); the config key each field comes from is in its doc.
+type Spec struct {
+	// Name prefixes every resource (containers, network, volumes).
+	// Key: name. Default: "redis-<stack>".
+	Name string
+	// Platform is where the cluster runs. Key: platform. Default: docker.
+	Platform Platform
+	// Mode is sentinel or standalone. Key: mode. Default: sentinel.
+	Mode Mode
+	// MasterName is the name Sentinel monitors the master under.
+	// Key: masterName. Default: mymaster.
+	MasterName string
+	// Replicas is the number of replicas besides the master. Key: replicas. Default: 2.
+	Replicas int
+	// Sentinels is the number of sentinel processes. Key: sentinels. Default: 3.
+	Sentinels int
+	// Quorum is how many sentinels must agree the master is down.
+	// Key: quorum. Default: a majority of Sentinels.
+	Quorum int
+	// Timers are Sentinel's failure-detection and failover settings.
+	Timers Timers
+	// WriteSafety bounds writes a master accepts without healthy replicas.
+	WriteSafety WriteSafety
+	// Persistence configures the append-only file on each data node's volume.
+	Persistence Persistence
+	// Image is the Redis image for every container (it must provide redis-server,
+	// redis-sentinel, redis-cli and sh). Key: image. Default: redis:7.2.
+	Image string
+	// Ports are the ports the processes listen on inside their container or pod.
+	Ports Ports
+	// Password authenticates clients, replicas and sentinels. It is a secret:
+	// components mark everything derived from it secret, and nothing logs it.
+	// Key: password (set with `pulumi config set --secret password`). Required.
+	Password string
+	// Docker holds settings only the Docker platform uses.
+	Docker DockerSettings
+}
+
+// Timers are Sentinel's per-master timers; stages tune them (fast in staging,
+// conservative in prod).
+type Timers struct {
+	// DownAfterMilliseconds is how long a node must be unreachable before a
+	// sentinel considers it down. Key: downAfterMilliseconds. Default: 5000.
+	DownAfterMilliseconds int
+	// FailoverTimeoutMilliseconds bounds one failover attempt and spaces retries.
+	// Key: failoverTimeoutMilliseconds. Default: 60000.
+	FailoverTimeoutMilliseconds int
+	// ParallelSyncs is how many replicas resync with a new master at once.
+	// Key: parallelSyncs. Default: 1.
+	ParallelSyncs int
+}
+
+// WriteSafety maps to min-replicas-to-write / min-replicas-max-lag: a master
+// cut off from its replicas stops accepting writes instead of losing them later.
+type WriteSafety struct {
+	// MinReplicasToWrite is how many replicas must be connected and fresh for the
+	// master to accept writes; 0 disables the check. Key: minReplicasToWrite. Default: 0.
+	MinReplicasToWrite int
+	// MinReplicasMaxLagSeconds is the freshness bound for those replicas.
+	// Key: minReplicasMaxLag. Default: 10.
+	MinReplicasMaxLagSeconds int
+}
+
+// Persistence configures AOF on each data node's volume.
+type Persistence struct {
+	// AppendOnly enables the append-only file. Key: appendOnly. Default: true.
+	AppendOnly *bool
+	// AppendFsync is always, everysec or no. Key: appendFsync. Default: everysec.
+	AppendFsync string
+}
+
+// Ports are the listening ports inside each container or pod.
+type Ports struct {
+	// Redis is the data nodes' port. Key: redisPort. Default: 6379.
+	Redis int
+	// Sentinel is the sentinels' port. Key: sentinelPort. Default: 26379.
+	Sentinel int
+}
+
+// DockerSettings place the cluster on a Docker host.
+type DockerSettings struct {
+	// Subnet is the cluster network's IPv4 subnet; its first address is the
+	// gateway every node announces and publishes its port on.
+	// Key: dockerSubnet. Default: 172.28.0.0/24.
+	Subnet string
+	// NodePortBase is the host port of data node 0; node i gets NodePortBase+i.
+	// Key: dockerNodePortBase. Default: 16379.
+	NodePortBase int
+	// SentinelPortBase is the host port of sentinel 0; sentinel i gets
+	// SentinelPortBase+i. Key: dockerSentinelPortBase. Default: 36379.
+	SentinelPortBase int
+}
+
+// AppendOnlyEnabled reports the effective AOF setting.
+func (p Persistence) AppendOnlyEnabled() bool { return p.AppendOnly == nil || *p.AppendOnly }
