@@ -1,0 +1,32 @@
+// Package render turns the cluster model into the text the processes read:
+// redis.conf, sentinel.conf and the small scripts containers run. It is pure:
+// model in, text out, golden-tested.
+package render
+
+import (
+	"fmt"
+	"strings"
+)
+
+// confQuote quotes a value for redis.conf/sentinel.conf, which accept
+// double-quoted strings with backslash escapes.
+func confQuote(v string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range v {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// lines joins config lines, ending with a newline.
+func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }

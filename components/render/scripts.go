@@ -1,0 +1,66 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+)
+
+// SettingsJobTimeoutSeconds bounds how long SettingsScript waits for every
+// process to accept its settings (they may still be starting).
+const SettingsJobTimeoutSeconds = 120
+
+// HealthcheckScript pings the local process with the password read from the
+// password file, so the secret never appears in a container's command line,
+// environment or healthcheck definition.
+func HealthcheckScript(port int) string {
+	return lines(
+		"#!/bin/sh",
+		"# Healthy when the local process answers an authenticated PING.",
+		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)" redis-cli -p %d --no-auth-warning ping | grep -q PONG`, cluster.PasswordFilePath, port),
+	)
+}
+
+// SettingsScript applies the runtime tunables to every live process: Sentinel
+// timers with SENTINEL SET (Sentinel persists them) and write-safety limits with
+// CONFIG SET + CONFIG REWRITE. It retries each process until its deadline, so it
+// can run right after the containers start; any failure exits non-zero.
+func SettingsScript(s cluster.Spec, l cluster.Layout) string {
+	var b strings.Builder
+	b.WriteString(lines(
+		"#!/bin/sh",
+		"# Applies live settings; rendered by redis-sentinel. Safe to run repeatedly.",
+		"set -u",
+		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, cluster.PasswordFilePath),
+		"export REDISCLI_AUTH",
+		fmt.Sprintf("deadline=$(( $(date +%%s) + %d ))", SettingsJobTimeoutSeconds),
+		"# apply HOST PORT EXPECTED COMMAND...: retry until the reply is EXPECTED.",
+		"apply() {",
+		`  host=$1 port=$2 want=$3; shift 3`,
+		`  while :; do`,
+		`    got=$(redis-cli -h "$host" -p "$port" --no-auth-warning "$@" 2>&1)`,
+		`    [ "$got" = "$want" ] && { echo "ok   $host:$port $1 $2"; return 0; }`,
+		`    [ "$(date +%s)" -ge "$deadline" ] && { echo "FAIL $host:$port $*: $got" >&2; exit 1; }`,
+		`    sleep 1`,
+		`  done`,
+		"}",
+	))
+	if s.Mode == cluster.ModeSentinel {
+		t, w := s.Timers, s.WriteSafety
+		for _, n := range l.Nodes {
+			b.WriteString(lines(
+				fmt.Sprintf("apply %s %d OK CONFIG SET min-replicas-to-write %d min-replicas-max-lag %d",
+					n.Host, n.Port, w.MinReplicasToWrite, w.MinReplicasMaxLagSeconds),
+				fmt.Sprintf("apply %s %d OK CONFIG REWRITE", n.Host, n.Port),
+			))
+		}
+		for _, e := range l.Sentinels {
+			b.WriteString(lines(fmt.Sprintf(
+				"apply %s %d OK SENTINEL SET %s down-after-milliseconds %d failover-timeout %d parallel-syncs %d",
+				e.Host, e.Port, s.MasterName, t.DownAfterMilliseconds, t.FailoverTimeoutMilliseconds, t.ParallelSyncs)))
+		}
+	}
+	b.WriteString(lines("echo settings applied"))
+	return b.String()
+}
