@@ -1,0 +1,93 @@
+package dockercluster
+
+import (
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/components/render"
+)
+
+// Healthcheck timing: quick enough that `pulumi up` returns soon after the
+// processes answer, patient enough for a cold AOF load.
+const (
+	healthInterval      = "2s"
+	healthTimeout       = "3s"
+	healthRetries       = 5
+	healthStartPeriod   = "2s"
+	healthyWaitSeconds  = 90
+	stopGracePeriodSecs = 10
+)
+
+// processSpec is what differs between a data node and a sentinel container.
+type processSpec struct {
+	name       string
+	role       cluster.Role
+	ordinal    int
+	listenPort int
+	hostPort   int
+	command    []string
+	confPath   string
+	conf       string
+}
+
+// serverArgs builds a long-running redis-server/sentinel container: config and
+// password delivered as secret uploads (never env or argv, so `docker inspect`
+// shows neither), an authenticated healthcheck that `pulumi up` waits for, a
+// restart policy, and its port published on the gateway address it announces.
+func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.ContainerArgs {
+	gateway := b.layout.InitialMaster().Host
+	return &docker.ContainerArgs{
+		Name:     pulumi.String(p.name),
+		Hostname: pulumi.String(p.name),
+		Image:    pulumi.String(b.spec.Image),
+		Command:  pulumi.ToStringArray(p.command),
+		NetworksAdvanced: docker.ContainerNetworksAdvancedArray{docker.ContainerNetworksAdvancedArgs{
+			Name:    network.Name,
+			Aliases: pulumi.StringArray{pulumi.String(p.name)},
+		}},
+		Ports: docker.ContainerPortArray{docker.ContainerPortArgs{
+			Internal: pulumi.Int(p.listenPort),
+			External: pulumi.Int(p.hostPort),
+			Ip:       pulumi.String(gateway),
+		}},
+		Uploads: secretUploads(
+			upload{path: p.confPath, content: p.conf},
+			upload{path: cluster.PasswordFilePath, content: b.spec.Password},
+			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(p.listenPort)},
+		),
+		Healthcheck: docker.ContainerHealthcheckArgs{
+			Tests:       pulumi.ToStringArray([]string{"CMD", "sh", cluster.HealthcheckPath}),
+			Interval:    pulumi.String(healthInterval),
+			Timeout:     pulumi.String(healthTimeout),
+			Retries:     pulumi.Int(healthRetries),
+			StartPeriod: pulumi.String(healthStartPeriod),
+		},
+		Wait:          pulumi.Bool(true),
+		WaitTimeout:   pulumi.Int(healthyWaitSeconds),
+		Restart:       pulumi.String("unless-stopped"),
+		StopTimeout:   pulumi.Int(stopGracePeriodSecs),
+		RemoveVolumes: pulumi.Bool(true),
+		Labels:        containerLabels(b.spec, p.role, p.ordinal),
+	}
+}
+
+// upload is one file placed in a container before it starts.
+type upload struct {
+	path    string
+	content string
+}
+
+// secretUploads marks the whole upload list secret: configs carry the password.
+func secretUploads(files ...upload) docker.ContainerUploadArrayOutput {
+	arr := docker.ContainerUploadArray{}
+	for _, f := range files {
+		arr = append(arr, docker.ContainerUploadArgs{
+			File:        pulumi.String(f.path),
+			Content:     pulumi.String(f.content),
+			Permissions: pulumi.String("0600"),
+		})
+	}
+	return pulumi.ToSecret(arr).(docker.ContainerUploadArrayOutput)
+}
+

@@ -1,0 +1,63 @@
+// Package stackoutputs is what every platform component exports, in one shape:
+// the addresses clients use and the app's environment contract.
+package stackoutputs
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+)
+
+// Outputs are a cluster's stack outputs. AppEnv and DotEnv carry the password
+// and are secret.
+type Outputs struct {
+	Mode       pulumi.StringOutput
+	MasterName pulumi.StringOutput
+	// Sentinels are host:port addresses as the app reaches them.
+	Sentinels pulumi.StringArrayOutput
+	// Nodes are the data nodes' announced host:port addresses; Nodes[0] is the
+	// initial master (the current one is whatever Sentinel says).
+	Nodes  pulumi.StringArrayOutput
+	AppEnv pulumi.StringMapOutput
+	DotEnv pulumi.StringOutput
+}
+
+// New computes the outputs of a cluster with the given layout.
+func New(s cluster.Spec, l cluster.Layout) Outputs {
+	env := cluster.AppEnv(s, l, s.Password)
+	envMap := pulumi.StringMap{}
+	for _, v := range env {
+		envMap[v.Name] = pulumi.String(v.Value)
+	}
+	nodes := make([]string, len(l.Nodes))
+	for i, n := range l.Nodes {
+		nodes[i] = n.String()
+	}
+	return Outputs{
+		Mode:       pulumi.String(string(s.Mode)).ToStringOutput(),
+		MasterName: pulumi.String(s.MasterName).ToStringOutput(),
+		Sentinels:  pulumi.ToStringArray(l.SentinelAddrs()).ToStringArrayOutput(),
+		Nodes:      pulumi.ToStringArray(nodes).ToStringArrayOutput(),
+		AppEnv:     pulumi.ToSecret(envMap).(pulumi.StringMapOutput),
+		DotEnv:     pulumi.ToSecret(pulumi.String(cluster.DotEnv(env))).(pulumi.StringOutput),
+	}
+}
+
+// Map is the outputs keyed by their stack output names.
+func (o Outputs) Map() pulumi.Map {
+	return pulumi.Map{
+		cluster.OutputMode:       o.Mode,
+		cluster.OutputMasterName: o.MasterName,
+		cluster.OutputSentinels:  o.Sentinels,
+		cluster.OutputNodes:      o.Nodes,
+		cluster.OutputAppEnv:     o.AppEnv,
+		cluster.OutputDotEnv:     o.DotEnv,
+	}
+}
+
+// Export makes every output a stack output.
+func (o Outputs) Export(ctx *pulumi.Context) {
+	for name, value := range o.Map() {
+		ctx.Export(name, value)
+	}
+}

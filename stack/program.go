@@ -1,0 +1,45 @@
+package stack
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/components/dockercluster"
+	"github.com/platform-team/redis-sentinel/components/stackoutputs"
+)
+
+// ComponentName is the name of the cluster component in every stack.
+const ComponentName = "redis"
+
+// Program is the Pulumi program: config → validated spec → platform component
+// → stack outputs. Invalid config fails here, before any resource exists.
+func Program(ctx *pulumi.Context) error {
+	spec, err := LoadSpec(ctx)
+	if err != nil {
+		return err
+	}
+	if err := cluster.Validate(spec); err != nil {
+		return err
+	}
+	outputs, err := deploy(ctx, spec)
+	if err != nil {
+		return err
+	}
+	outputs.Export(ctx)
+	return nil
+}
+
+func deploy(ctx *pulumi.Context, spec cluster.Spec) (stackoutputs.Outputs, error) {
+	switch spec.Platform {
+	case cluster.PlatformDocker:
+		c, err := dockercluster.NewDockerSentinelCluster(ctx, ComponentName, &dockercluster.DockerSentinelClusterArgs{Spec: spec})
+		if err != nil {
+			return stackoutputs.Outputs{}, err
+		}
+		return c.Outputs, nil
+	default:
+		return stackoutputs.Outputs{}, fmt.Errorf("%s: platform %q is not supported yet", cluster.KeyPlatform, spec.Platform)
+	}
+}
