@@ -103,6 +103,7 @@ const (
 	OutputMasterName = "masterName"
 	OutputSentinels  = "sentinels"
 	OutputNodes      = "nodes"
+	OutputTimers     = "timers"
 	OutputAppEnv     = "appEnv"
 	OutputDotEnv     = "dotenv"
 )

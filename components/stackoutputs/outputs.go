@@ -17,7 +17,9 @@ type Outputs struct {
 	Sentinels pulumi.StringArrayOutput
 	// Nodes are the data nodes' announced host:port addresses; Nodes[0] is the
 	// initial master (the current one is whatever Sentinel says).
-	Nodes  pulumi.StringArrayOutput
+	Nodes pulumi.StringArrayOutput
+	// Timers are the Sentinel timers the verifier expects on the live cluster.
+	Timers pulumi.IntMapOutput
 	AppEnv pulumi.StringMapOutput
 	DotEnv pulumi.StringOutput
 }
@@ -38,8 +40,13 @@ func New(s cluster.Spec, l cluster.Layout) Outputs {
 		MasterName: pulumi.String(s.MasterName).ToStringOutput(),
 		Sentinels:  pulumi.ToStringArray(l.SentinelAddrs()).ToStringArrayOutput(),
 		Nodes:      pulumi.ToStringArray(nodes).ToStringArrayOutput(),
-		AppEnv:     pulumi.ToSecret(envMap).(pulumi.StringMapOutput),
-		DotEnv:     pulumi.ToSecret(pulumi.String(cluster.DotEnv(env))).(pulumi.StringOutput),
+		Timers: pulumi.IntMap{
+			cluster.KeyDownAfter:       pulumi.Int(s.Timers.DownAfterMilliseconds),
+			cluster.KeyFailoverTimeout: pulumi.Int(s.Timers.FailoverTimeoutMilliseconds),
+			cluster.KeyParallelSyncs:   pulumi.Int(s.Timers.ParallelSyncs),
+		}.ToIntMapOutput(),
+		AppEnv: pulumi.ToSecret(envMap).(pulumi.StringMapOutput),
+		DotEnv: pulumi.ToSecret(pulumi.String(cluster.DotEnv(env))).(pulumi.StringOutput),
 	}
 }
 
@@ -50,6 +57,7 @@ func (o Outputs) Map() pulumi.Map {
 		cluster.OutputMasterName: o.MasterName,
 		cluster.OutputSentinels:  o.Sentinels,
 		cluster.OutputNodes:      o.Nodes,
+		cluster.OutputTimers:     o.Timers,
 		cluster.OutputAppEnv:     o.AppEnv,
 		cluster.OutputDotEnv:     o.DotEnv,
 	}

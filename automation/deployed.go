@@ -1,0 +1,81 @@
+// Package automation drives this project's stacks through the Pulumi Automation API:
+// reading what a stack deployed, and running the program inline (tests, rollouts).
+package automation
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+)
+
+// Deployed is what a stack's outputs say about its cluster, secrets included.
+type Deployed struct {
+	Mode       cluster.Mode
+	MasterName string
+	Sentinels  []string
+	Nodes      []string
+	Timers     cluster.Timers
+	AppEnv     map[string]string
+	DotEnv     string
+}
+
+// ReadDeployed reads a stack's outputs from its backend (the project in
+// workDir, with the caller's PULUMI_BACKEND_URL and passphrase).
+func ReadDeployed(ctx context.Context, stackName, workDir string) (Deployed, error) {
+	s, err := auto.SelectStackLocalSource(ctx, stackName, workDir)
+	if err != nil {
+		return Deployed{}, fmt.Errorf("select stack %s: %w", stackName, err)
+	}
+	out, err := s.Outputs(ctx)
+	if err != nil {
+		return Deployed{}, fmt.Errorf("stack %s: read outputs: %w", stackName, err)
+	}
+	return DeployedFromOutputs(out)
+}
+
+// DeployedFromOutputs decodes stack outputs as the components export them.
+func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
+	var d Deployed
+	var errs []error
+	str := func(key string) string {
+		v, ok := out[key].Value.(string)
+		if !ok {
+			errs = append(errs, fmt.Errorf("output %s missing or not a string", key))
+		}
+		return v
+	}
+	strs := func(key string) []string {
+		raw, _ := out[key].Value.([]interface{})
+		list := make([]string, 0, len(raw))
+		for _, v := range raw {
+			list = append(list, fmt.Sprint(v))
+		}
+		return list
+	}
+	d.Mode = cluster.Mode(str(cluster.OutputMode))
+	d.MasterName = str(cluster.OutputMasterName)
+	d.DotEnv = str(cluster.OutputDotEnv)
+	d.Sentinels = strs(cluster.OutputSentinels)
+	d.Nodes = strs(cluster.OutputNodes)
+	d.AppEnv = map[string]string{}
+	if env, ok := out[cluster.OutputAppEnv].Value.(map[string]interface{}); ok {
+		for k, v := range env {
+			d.AppEnv[k] = fmt.Sprint(v)
+		}
+	}
+	if timers, ok := out[cluster.OutputTimers].Value.(map[string]interface{}); ok {
+		num := func(k string) int { f, _ := timers[k].(float64); return int(f) }
+		d.Timers = cluster.Timers{
+			DownAfterMilliseconds:       num(cluster.KeyDownAfter),
+			FailoverTimeoutMilliseconds: num(cluster.KeyFailoverTimeout),
+			ParallelSyncs:               num(cluster.KeyParallelSyncs),
+		}
+	}
+	if len(errs) > 0 {
+		return d, fmt.Errorf("stack outputs: %v", errs)
+	}
+	return d, nil
+}

@@ -1,0 +1,93 @@
+// Package testenv finds what integration tests need (pulumi, Docker, the
+// docker plugin, the Redis image, redis binaries) and says loudly when
+// something is missing: in CI (CI set), where .ci/run installs everything it
+// can, a missing prerequisite fails the test; locally it skips with the reason.
+package testenv
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/platform-team/redis-sentinel/internal/dockerhost"
+)
+
+// Pinned versions, as scripts/toolchain.sh builds them.
+const (
+	PulumiVersion       = "v3.274.1"
+	DockerPluginVersion = "4.9.0"
+	// LocalImage is what scripts/build-image.sh builds.
+	LocalImage = "redis-sentinel-local:7.0.15"
+)
+
+// RepoRoot is the repository root (the directory holding go.mod).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Missing stops the test for an absent prerequisite: fatal in CI, skip locally.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("prerequisite missing in CI: "+format, args...)
+	}
+	t.Skipf("SKIP (prerequisite missing): "+format, args...)
+}
+
+// RequirePulumi puts the repo's toolchain first on PATH and checks the pinned
+// CLI answers.
+func RequirePulumi(t testing.TB) {
+	t.Helper()
+	bin := filepath.Join(RepoRoot(), ".tools", "bin")
+	if dir := os.Getenv("TOOLS_DIR"); dir != "" {
+		bin = filepath.Join(dir, "bin")
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("PULUMI_SKIP_UPDATE_CHECK", "true")
+	out, err := exec.Command("pulumi", "version").Output()
+	if err != nil {
+		Missing(t, "pulumi CLI not found (run scripts/toolchain.sh): %v", err)
+		return
+	}
+	if got := strings.TrimSpace(string(out)); got != PulumiVersion {
+		Missing(t, "pulumi %s found, want %s (run scripts/toolchain.sh)", got, PulumiVersion)
+	}
+}
+
+// RequireDockerPlugin skips, always loudly, when the pulumi-docker plugin is
+// not installed: it is not on the Go module proxy, so CI cannot build it.
+func RequireDockerPlugin(t testing.TB) {
+	t.Helper()
+	home := os.Getenv("PULUMI_HOME")
+	if home == "" {
+		userHome, _ := os.UserHomeDir()
+		home = filepath.Join(userHome, ".pulumi")
+	}
+	plugin := filepath.Join(home, "plugins", "resource-docker-v"+DockerPluginVersion, "pulumi-resource-docker")
+	if _, err := os.Stat(plugin); err != nil {
+		t.Skipf("SKIP (docker plugin %s not installed, see README 'Docker provider plugin'): %v", DockerPluginVersion, err)
+	}
+}
+
+// RequireDocker connects to the daemon and checks the local image exists.
+func RequireDocker(t testing.TB, image string) *dockerhost.Host {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	host, err := dockerhost.Connect(ctx)
+	if err != nil {
+		Missing(t, "%v (start dockerd)", err)
+		return nil
+	}
+	t.Cleanup(func() { _ = host.Close() })
+	if ok, err := host.HasImage(ctx, image); !ok {
+		Missing(t, "image %s not built (run scripts/build-image.sh): %v", image, err)
+	}
+	return host
+}

@@ -1,0 +1,57 @@
+// Package verify tells the truth about a live Sentinel cluster: read-only
+// health checks that finish in well under a second, built on go-redis's
+// Sentinel client. Checks never change the cluster (the round trip writes one
+// key under KeyPrefix, which expires).
+package verify
+
+import (
+	"time"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+)
+
+// Target is the cluster to check, as the app sees it.
+type Target struct {
+	// Sentinels are host:port addresses (REDIS_SENTINELS).
+	Sentinels []string
+	// MasterName is REDIS_SENTINEL_MASTER_NAME.
+	MasterName string
+	// Password is REDIS_PASSWORD, used for sentinels and data nodes alike.
+	Password string
+	// Nodes are data node addresses known from the stack, probed for a second
+	// master besides the ones Sentinel reports. Optional.
+	Nodes []string
+	// Expect is what the stack says the cluster should look like.
+	Expect Expectations
+	// Timeout bounds each network call. Default: 500ms.
+	Timeout time.Duration
+}
+
+// Expectations are the stack's intended shape; zero fields are not checked.
+type Expectations struct {
+	// Replicas is the number of replicas the master must have online.
+	Replicas int
+	// Timers, when set, must match each sentinel's live settings.
+	Timers *cluster.Timers
+	// MaxReplicationLag bounds how far (in bytes of offset) a replica may trail.
+	// Default: 1 MiB.
+	MaxReplicationLag int64
+}
+
+// KeyPrefix prefixes the keys the round-trip check writes.
+const KeyPrefix = "redis-sentinel:verify:"
+
+const (
+	defaultTimeout           = 500 * time.Millisecond
+	defaultMaxReplicationLag = 1 << 20
+)
+
+func (t Target) withDefaults() Target {
+	if t.Timeout == 0 {
+		t.Timeout = defaultTimeout
+	}
+	if t.Expect.MaxReplicationLag == 0 {
+		t.Expect.MaxReplicationLag = defaultMaxReplicationLag
+	}
+	return t
+}
