@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/platform-team/redis-sentinel/automation"
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/verify"
+)
+
+// targetFlags choose the cluster: a stack's outputs, or the app's env contract
+// (flags override the environment).
+type targetFlags struct {
+	stack      string
+	workDir    string
+	sentinels  string
+	masterName string
+}
+
+func (f *targetFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.stack, "stack", "s", "", "read the cluster from this stack's outputs (secrets included)")
+	fs.StringVar(&f.workDir, "project-dir", ".", "Pulumi project directory, with --stack")
+	fs.StringVar(&f.sentinels, "sentinels", "", "host:port,... (default $"+cluster.EnvSentinels+")")
+	fs.StringVar(&f.masterName, "master-name", "", "Sentinel master name (default $"+cluster.EnvSentinelMasterName+")")
+}
+
+// resolve builds the verifier target. The password only ever comes from the
+// stack's secret outputs or $REDIS_PASSWORD, never from a flag (argv is public).
+func (f *targetFlags) resolve(ctx context.Context) (verify.Target, error) {
+	if f.stack != "" {
+		d, err := automation.ReadDeployed(ctx, f.stack, f.workDir)
+		if err != nil {
+			return verify.Target{}, err
+		}
+		if d.Mode != cluster.ModeSentinel {
+			return verify.Target{}, fmt.Errorf("stack %s runs in %s mode: nothing to verify through Sentinel", f.stack, d.Mode)
+		}
+		timers := d.Timers
+		return verify.Target{
+			Sentinels:  d.Sentinels,
+			MasterName: d.MasterName,
+			Password:   d.AppEnv[cluster.EnvPassword],
+			Nodes:      d.Nodes,
+			Expect:     verify.Expectations{Replicas: len(d.Nodes) - 1, Timers: &timers},
+		}, nil
+	}
+	t := verify.Target{
+		Sentinels:  splitList(firstNonEmpty(f.sentinels, os.Getenv(cluster.EnvSentinels))),
+		MasterName: firstNonEmpty(f.masterName, os.Getenv(cluster.EnvSentinelMasterName)),
+		Password:   os.Getenv(cluster.EnvPassword),
+	}
+	if len(t.Sentinels) == 0 {
+		return t, fmt.Errorf("no cluster given: use --stack NAME, or --sentinels / $%s", cluster.EnvSentinels)
+	}
+	if t.MasterName == "" {
+		t.MasterName = cluster.DefaultMasterName
+	}
+	return t, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
