@@ -1,0 +1,267 @@
+// Package integration runs the real program against a real Docker daemon with
+// a real Pulumi engine (Automation API, inline program = main.go's program).
+package integration
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/platform-team/redis-sentinel/automation"
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/internal/dockerhost"
+	"github.com/platform-team/redis-sentinel/internal/redislog"
+	"github.com/platform-team/redis-sentinel/internal/testenv"
+	"github.com/platform-team/redis-sentinel/verify"
+)
+
+// Test stacks use their own subnet and host ports, clear of the quick-start stack.
+const (
+	testSubnet           = "172.28.250.0/24"
+	testNodePortBase     = 18379
+	testSentinelPortBase = 38379
+)
+
+func TestMain(m *testing.M) {
+	redislog.Install()
+	os.Exit(m.Run())
+}
+
+type dockerStack struct {
+	t        *testing.T
+	stack    auto.Stack
+	host     *dockerhost.Host
+	name     string // cluster name: the resource prefix and label value
+	password string
+}
+
+func newDockerStack(t *testing.T, ctx context.Context) *dockerStack {
+	testenv.RequirePulumi(t)
+	testenv.RequireDockerPlugin(t)
+	host := testenv.RequireDocker(t, testenv.LocalImage)
+
+	suffix := randomHex(3)
+	d := &dockerStack{t: t, host: host, name: "it-" + suffix, password: "it-" + randomHex(12)}
+	s, err := automation.UpsertInlineStack(ctx, "it-"+suffix, automation.InlineOptions{
+		BackendURL: "file://" + t.TempDir(),
+		Passphrase: "integration-test-only",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.stack = s
+	d.setConfig(ctx, map[string]string{
+		cluster.KeyName:                   d.name,
+		cluster.KeyImage:                  testenv.LocalImage,
+		cluster.KeyDownAfter:              "1000",
+		cluster.KeyFailoverTimeout:        "10000",
+		cluster.KeyDockerSubnet:           testSubnet,
+		cluster.KeyDockerNodePortBase:     strconv.Itoa(testNodePortBase),
+		cluster.KeyDockerSentinelPortBase: strconv.Itoa(testSentinelPortBase),
+	})
+	// Destroy even when the test fails, so no container outlives it.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if _, err := d.stack.Destroy(ctx, optdestroy.ContinueOnError()); err != nil {
+			t.Errorf("cleanup destroy: %v", err)
+		}
+		_ = d.stack.Workspace().RemoveStack(ctx, d.stack.Name())
+	})
+	return d
+}
+
+func (d *dockerStack) setConfig(ctx context.Context, plain map[string]string) {
+	d.t.Helper()
+	if err := automation.SetConfig(ctx, d.stack, plain, d.password); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+func (d *dockerStack) up(ctx context.Context) (auto.UpResult, time.Duration) {
+	d.t.Helper()
+	start := time.Now()
+	res, err := d.stack.Up(ctx, optup.SuppressProgress())
+	if err != nil {
+		d.t.Fatalf("pulumi up: %v", err)
+	}
+	return res, time.Since(start)
+}
+
+// TestDockerStack_UpFailoverDestroy is the Docker platform's end-to-end proof:
+// up → healthy through Sentinel → idempotent re-up → live timer change →
+// master killed → new master takes writes → destroy leaves nothing.
+func TestDockerStack_UpFailoverDestroy(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	d := newDockerStack(t, ctx)
+
+	res, took := d.up(ctx)
+	t.Logf("pulumi up (empty → ready): %s", took.Round(time.Millisecond))
+	deployed, err := automation.DeployedFromOutputs(res.Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := verify.Target{
+		Sentinels: deployed.Sentinels, MasterName: deployed.MasterName, Password: deployed.AppEnv[cluster.EnvPassword],
+		Nodes: deployed.Nodes, Expect: verify.Expectations{Replicas: 2, Timers: &deployed.Timers},
+	}
+	if target.Password != d.password {
+		t.Fatalf("appEnv %s does not carry the configured password", cluster.EnvPassword)
+	}
+	initialMaster := requireHealthy(t, ctx, target)
+	if want := deployed.Nodes[cluster.InitialMaster]; initialMaster != want {
+		t.Fatalf("initial master %s, want node 0 at %s", initialMaster, want)
+	}
+
+	t.Run("second up reports no changes", func(t *testing.T) {
+		res, _ := d.up(ctx)
+		for op, n := range *res.Summary.ResourceChanges {
+			if op != "same" && n > 0 {
+				t.Errorf("second up: %d resources %s, want all same: %v", n, op, *res.Summary.ResourceChanges)
+			}
+		}
+	})
+
+	t.Run("timer change updates the live cluster in place", func(t *testing.T) {
+		before, err := d.host.ContainerIDs(ctx, d.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.setConfig(ctx, map[string]string{cluster.KeyDownAfter: "1500"})
+		res, _ := d.up(ctx)
+		after, err := d.host.ContainerIDs(ctx, d.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, id := range before {
+			if name != (cluster.Spec{Name: d.name}).SettingsJobName() && after[name] != id {
+				t.Errorf("%s was replaced by a timer change", name)
+			}
+		}
+		live, err := automation.DeployedFromOutputs(res.Outputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live.Timers.DownAfterMilliseconds != 1500 {
+			t.Fatalf("timers output %+v, want down-after 1500", live.Timers)
+		}
+		target.Expect.Timers = &live.Timers
+		requireHealthy(t, ctx, target) // includes the live-timers check
+	})
+
+	t.Run("killed master is replaced and writes resume", func(t *testing.T) {
+		killMasterAndRecover(t, ctx, d, target, initialMaster)
+	})
+
+	start := time.Now()
+	if _, err := d.stack.Destroy(ctx, optdestroy.SuppressProgress()); err != nil {
+		t.Fatalf("pulumi destroy: %v", err)
+	}
+	t.Logf("pulumi destroy: %s", time.Since(start).Round(time.Millisecond))
+	left, err := d.host.Leftovers(ctx, d.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Fatalf("destroy left %v", left)
+	}
+}
+
+func killMasterAndRecover(t *testing.T, ctx context.Context, d *dockerStack, target verify.Target, oldMaster string) {
+	_, portText, err := net.SplitHostPort(oldMaster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(portText)
+	victim, err := d.host.ContainerByHostPort(ctx, d.name, port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: target.MasterName, SentinelAddrs: target.Sentinels,
+		Password: target.Password, SentinelPassword: target.Password,
+		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, MaxRetries: -1,
+	})
+	defer client.Close()
+	if err := client.Set(ctx, "it:before-kill", "kept", 0).Err(); err != nil {
+		t.Fatalf("write before kill: %v", err)
+	}
+	if err := client.Wait(ctx, 2, time.Second).Err(); err != nil {
+		t.Fatalf("WAIT for replicas: %v", err)
+	}
+
+	killed := time.Now()
+	if err := d.host.Kill(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+	newMaster := waitFor(t, 20*time.Second, "all sentinels agree on a new master", func() (string, bool) {
+		checker, err := verify.NewChecker(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer checker.Close()
+		r := checker.Check(ctx)
+		return r.Master, r.Master != "" && r.Master != oldMaster
+	})
+	agreed := time.Since(killed)
+	waitFor(t, 10*time.Second, "a write through Sentinel succeeds", func() (string, bool) {
+		return "", client.Set(ctx, "it:after-kill", "ok", 0).Err() == nil
+	})
+	t.Logf("master %s killed: sentinels agreed on %s after %s, first write after %s",
+		oldMaster, newMaster, agreed.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond))
+	if got, err := client.Get(ctx, "it:before-kill").Result(); err != nil || got != "kept" {
+		t.Fatalf("acknowledged write before the kill: got %q, %v", got, err)
+	}
+}
+
+// requireHealthy waits until every check passes and returns the master.
+func requireHealthy(t *testing.T, ctx context.Context, target verify.Target) string {
+	t.Helper()
+	checker, err := verify.NewChecker(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checker.Close()
+	var last verify.Report
+	// Replicas may still be finishing their first sync right after `up`.
+	waitFor(t, 15*time.Second, "all health checks pass", func() (string, bool) {
+		last = checker.Check(ctx)
+		return fmt.Sprint(last.Failed()), last.Passed()
+	})
+	return last.Master
+}
+
+// waitFor polls cond until it holds or the deadline passes (then fails with
+// the last observation).
+func waitFor(t *testing.T, within time.Duration, what string, cond func() (string, bool)) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		obs, ok := cond()
+		if ok {
+			return obs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not true within %s: %s; last: %s", within, what, obs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
