@@ -1,0 +1,231 @@
+package stack_test
+
+import (
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/stack"
+)
+
+const testPassword = "a-strong-password-123"
+
+// mocks records every resource the program registers and echoes its inputs
+// back as state; the settings job reports exit code 0.
+type mocks struct {
+	mu        sync.Mutex
+	resources []pulumi.MockResourceArgs
+}
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.resources = append(m.resources, args)
+	m.mu.Unlock()
+	state := args.Inputs.Copy()
+	if args.TypeToken == "docker:index/container:Container" {
+		state["exitCode"] = resource.NewProperty(0.0)
+	}
+	return args.Name + "-id", state, nil
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+func (m *mocks) names() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var names []string
+	for _, r := range m.resources {
+		names = append(names, r.TypeToken+"::"+r.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// withConfig sets the stack's config the way the engine passes it, namespaced
+// by project; password is marked secret as `pulumi config set --secret` does.
+func withConfig(values map[string]string) pulumi.RunOption {
+	return func(info *pulumi.RunInfo) {
+		info.Config = map[string]string{}
+		for k, v := range values {
+			info.Config[stack.ConfigNamespace+":"+k] = v
+		}
+		info.ConfigSecretKeys = []string{stack.ConfigNamespace + ":" + cluster.KeyPassword}
+	}
+}
+
+func run(t *testing.T, config map[string]string, body pulumi.RunFunc) (*mocks, error) {
+	t.Helper()
+	m := &mocks{}
+	err := pulumi.RunErr(body, pulumi.WithMocks("redis-sentinel", "test", m), withConfig(config))
+	return m, err
+}
+
+func TestProgram_InvalidConfigCreatesNothing(t *testing.T) {
+	tests := []struct {
+		name     string
+		config   map[string]string
+		wantKeys []string
+	}{
+		{
+			name:     "semantic problems",
+			config:   map[string]string{cluster.KeyReplicas: "-1", cluster.KeyQuorum: "1", cluster.KeyPassword: "weak"},
+			wantKeys: []string{cluster.KeyReplicas, cluster.KeyQuorum, cluster.KeyMinReplicasToWrite, cluster.KeyPassword},
+		},
+		{
+			name:     "missing password",
+			config:   map[string]string{},
+			wantKeys: []string{cluster.KeyPassword},
+		},
+		{
+			name:     "non-integer replicas",
+			config:   map[string]string{cluster.KeyReplicas: "two", cluster.KeyPassword: testPassword},
+			wantKeys: []string{cluster.KeyReplicas},
+		},
+		{
+			name: "every malformed value at once",
+			config: map[string]string{
+				cluster.KeyReplicas: "two", cluster.KeySentinels: "3.5", cluster.KeyAppendOnly: "maybe",
+				cluster.KeyDockerNodePortBase: "16k", cluster.KeyPassword: testPassword,
+			},
+			wantKeys: []string{cluster.KeyReplicas, cluster.KeySentinels, cluster.KeyAppendOnly, cluster.KeyDockerNodePortBase},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := run(t, tt.config, stack.Program)
+			if err == nil {
+				t.Fatal("Program succeeded, want an error")
+			}
+			var invalid *cluster.InvalidSpecError
+			if !errors.As(err, &invalid) {
+				t.Fatalf("error %v is not a *cluster.InvalidSpecError", err)
+			}
+			var keys []string
+			for _, p := range invalid.Problems {
+				keys = append(keys, p.Key)
+			}
+			if !slices.Equal(keys, tt.wantKeys) {
+				t.Errorf("problem keys = %q, want %q", keys, tt.wantKeys)
+			}
+			for _, key := range tt.wantKeys {
+				if !strings.Contains(err.Error(), key+": ") {
+					t.Errorf("error %q does not name %s", err, key)
+				}
+			}
+			if got := m.names(); len(got) != 0 {
+				t.Errorf("invalid config created resources: %q", got)
+			}
+		})
+	}
+}
+
+func TestLoadSpec_NonIntegerNamesValue(t *testing.T) {
+	_, err := run(t, map[string]string{cluster.KeyReplicas: "two", cluster.KeyPassword: testPassword}, func(ctx *pulumi.Context) error {
+		_, err := stack.LoadSpec(ctx)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), `replicas: "two" is not an integer`) {
+		t.Fatalf("LoadSpec error = %v, want replicas: \"two\" is not an integer", err)
+	}
+}
+
+func TestLoadSpec_ReadsAndDefaults(t *testing.T) {
+	off := false
+	tests := []struct {
+		name   string
+		config map[string]string
+		want   cluster.Spec
+	}{
+		{
+			name:   "password only",
+			config: map[string]string{cluster.KeyPassword: testPassword},
+			want:   cluster.SetDefaults(cluster.Spec{Password: testPassword}, "test"),
+		},
+		{
+			name: "every key",
+			config: map[string]string{
+				cluster.KeyName: "cache", cluster.KeyPlatform: "docker", cluster.KeyMode: "sentinel",
+				cluster.KeyMasterName: "primary", cluster.KeyReplicas: "4", cluster.KeySentinels: "5",
+				cluster.KeyQuorum: "4", cluster.KeyDownAfter: "1000", cluster.KeyFailoverTimeout: "10000",
+				cluster.KeyParallelSyncs: "2", cluster.KeyMinReplicasToWrite: "1", cluster.KeyMinReplicasMaxLag: "5",
+				cluster.KeyAppendOnly: "false", cluster.KeyAppendFsync: "always", cluster.KeyImage: "redis:7.0",
+				cluster.KeyRedisPort: "7000", cluster.KeySentinelPort: "27000", cluster.KeyPassword: testPassword,
+				cluster.KeyDockerSubnet: "10.9.0.0/16", cluster.KeyDockerNodePortBase: "20000",
+				cluster.KeyDockerSentinelPortBase: "30000",
+			},
+			want: cluster.Spec{
+				Name: "cache", Platform: cluster.PlatformDocker, Mode: cluster.ModeSentinel, MasterName: "primary",
+				Replicas: 4, Sentinels: 5, Quorum: 4,
+				Timers:      cluster.Timers{DownAfterMilliseconds: 1000, FailoverTimeoutMilliseconds: 10000, ParallelSyncs: 2},
+				WriteSafety: cluster.WriteSafety{MinReplicasToWrite: 1, MinReplicasMaxLagSeconds: 5},
+				Persistence: cluster.Persistence{AppendOnly: &off, AppendFsync: "always"},
+				Image:       "redis:7.0", Ports: cluster.Ports{Redis: 7000, Sentinel: 27000}, Password: testPassword,
+				Docker: cluster.DockerSettings{Subnet: "10.9.0.0/16", NodePortBase: 20000, SentinelPortBase: 30000},
+			},
+		},
+		{
+			name:   "standalone",
+			config: map[string]string{cluster.KeyMode: "standalone", cluster.KeyReplicas: "3", cluster.KeyPassword: testPassword},
+			want:   cluster.SetDefaults(cluster.Spec{Mode: cluster.ModeStandalone, Password: testPassword}, "test"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got cluster.Spec
+			_, err := run(t, tt.config, func(ctx *pulumi.Context) error {
+				var err error
+				got, err = stack.LoadSpec(ctx)
+				return err
+			})
+			if err != nil {
+				t.Fatalf("LoadSpec: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("LoadSpec() =\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestProgram_ValidConfigDeploysDockerCluster(t *testing.T) {
+	m, err := run(t, map[string]string{cluster.KeyPassword: testPassword}, stack.Program)
+	if err != nil {
+		t.Fatalf("Program: %v", err)
+	}
+	want := []string{
+		"docker:index/container:Container::redis-test-node-0",
+		"docker:index/container:Container::redis-test-node-1",
+		"docker:index/container:Container::redis-test-node-2",
+		"docker:index/container:Container::redis-test-sentinel-0",
+		"docker:index/container:Container::redis-test-sentinel-1",
+		"docker:index/container:Container::redis-test-sentinel-2",
+		"docker:index/container:Container::redis-test-settings",
+		"docker:index/network:Network::redis-test-net",
+		"docker:index/volume:Volume::redis-test-node-0-data",
+		"docker:index/volume:Volume::redis-test-node-1-data",
+		"docker:index/volume:Volume::redis-test-node-2-data",
+		"redis-sentinel:docker:DockerSentinelCluster::" + stack.ComponentName,
+	}
+	if got := m.names(); !slices.Equal(got, want) {
+		t.Errorf("resources =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestProgram_UnsupportedPlatform(t *testing.T) {
+	m, err := run(t, map[string]string{cluster.KeyPlatform: "kubernetes", cluster.KeyPassword: testPassword}, stack.Program)
+	if err == nil || !strings.Contains(err.Error(), `platform: platform "kubernetes" is not supported`) {
+		t.Fatalf("Program error = %v, want platform not supported", err)
+	}
+	if got := m.names(); len(got) != 0 {
+		t.Errorf("unsupported platform created resources: %q", got)
+	}
+}
