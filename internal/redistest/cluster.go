@@ -1,0 +1,255 @@
+// Package redistest starts a real Sentinel cluster of redis-server and
+// redis-sentinel processes on loopback for tests: free ports, one directory
+// per process, configs rendered by the project's own renderers, readiness by
+// authenticated PING, and cleanup that waits for every process to exit.
+package redistest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/components/render"
+	"github.com/platform-team/redis-sentinel/internal/testenv"
+	"github.com/platform-team/redis-sentinel/verify"
+)
+
+// Options shape the cluster; zero values take the project defaults except
+// DownAfterMilliseconds (1000 here: tests want fast failovers).
+type Options struct {
+	Replicas              int
+	Sentinels             int
+	DownAfterMilliseconds int
+	MinReplicasToWrite    int
+}
+
+// Cluster is a running native cluster.
+type Cluster struct {
+	Spec   cluster.Spec
+	Layout cluster.Layout
+	t      testing.TB
+	dir    string
+	nodes  []*process
+	sents  []*process
+}
+
+type process struct {
+	name string
+	args []string
+	addr string
+	cmd  *exec.Cmd
+}
+
+// Start starts and waits for a cluster whose sentinels all see the master.
+func Start(t testing.TB, o Options) *Cluster {
+	t.Helper()
+	for _, bin := range []string{"redis-server", "redis-sentinel"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			testenv.Missing(t, "%s not installed (apt-get install redis-server redis-sentinel)", bin)
+		}
+	}
+	if o.DownAfterMilliseconds == 0 {
+		o.DownAfterMilliseconds = 1000
+	}
+	spec := cluster.SetDefaults(cluster.Spec{
+		Name: "native", Replicas: o.Replicas, Sentinels: o.Sentinels, Password: "native-" + randomHex(12),
+		Timers:      cluster.Timers{DownAfterMilliseconds: o.DownAfterMilliseconds, FailoverTimeoutMilliseconds: 10000},
+		WriteSafety: cluster.WriteSafety{MinReplicasToWrite: o.MinReplicasToWrite},
+	}, "test")
+	c := &Cluster{Spec: spec, t: t, dir: t.TempDir()}
+	for range spec.DataNodeCount() {
+		c.Layout.Nodes = append(c.Layout.Nodes, cluster.Endpoint{Host: "127.0.0.1", Port: freePort(t)})
+	}
+	for range spec.Sentinels {
+		c.Layout.Sentinels = append(c.Layout.Sentinels, cluster.Endpoint{Host: "127.0.0.1", Port: freePort(t)})
+	}
+	t.Cleanup(c.stopAll)
+	for i := range spec.DataNodeCount() {
+		c.nodes = append(c.nodes, c.startNode(i))
+	}
+	for i := range spec.Sentinels {
+		c.sents = append(c.sents, c.startSentinel(i))
+	}
+	c.applyLiveSettings()
+	c.waitDiscovered()
+	return c
+}
+
+// startNode runs the rendered redis.conf; the listen port and directory are
+// overridden on the command line (all nodes share one host here).
+func (c *Cluster) startNode(i int) *process {
+	dir := filepath.Join(c.dir, c.Spec.NodeName(i))
+	// The rendered config targets a container's /data; here each node has its own dir.
+	rendered := strings.Replace(render.RedisConf(c.Spec, c.Layout, i), "\ndir "+cluster.DataDir+"\n", "\ndir "+dir+"\n", 1)
+	conf := c.writeFile(dir, "redis.conf", rendered)
+	p := &process{name: c.Spec.NodeName(i), addr: c.Layout.Nodes[i].String(),
+		args: []string{"redis-server", conf, "--port", strconv.Itoa(c.Layout.Nodes[i].Port), "--dir", dir}}
+	c.run(p)
+	return p
+}
+
+func (c *Cluster) startSentinel(i int) *process {
+	dir := filepath.Join(c.dir, c.Spec.SentinelName(i))
+	conf := c.writeFile(dir, "sentinel.conf", render.SentinelConf(c.Spec, c.Layout, i))
+	p := &process{name: c.Spec.SentinelName(i), addr: c.Layout.Sentinels[i].String(),
+		args: []string{"redis-sentinel", conf, "--port", strconv.Itoa(c.Layout.Sentinels[i].Port), "--dir", dir}}
+	c.run(p)
+	return p
+}
+
+func (c *Cluster) run(p *process) {
+	c.t.Helper()
+	p.cmd = exec.Command(p.args[0], p.args[1:]...)
+	log, err := os.Create(filepath.Join(c.dir, p.name+".log"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = log, log
+	if err := p.cmd.Start(); err != nil {
+		c.t.Fatalf("start %s: %v", p.name, err)
+	}
+	c.waitPing(p)
+}
+
+func (c *Cluster) waitPing(p *process) {
+	c.t.Helper()
+	client := redis.NewClient(&redis.Options{Addr: p.addr, Password: c.Spec.Password, MaxRetries: -1})
+	defer client.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := client.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(c.dir, p.name+".log"))
+			c.t.Fatalf("%s at %s not answering PING: %v; its log:\n%s", p.name, p.addr, err, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// applyLiveSettings does what the platforms' settings job does, through go-redis.
+func (c *Cluster) applyLiveSettings() {
+	c.t.Helper()
+	ctx := context.Background()
+	t, w := c.Spec.Timers, c.Spec.WriteSafety
+	for _, n := range c.nodes {
+		cl := redis.NewClient(&redis.Options{Addr: n.addr, Password: c.Spec.Password})
+		err := cl.ConfigSet(ctx, "min-replicas-to-write", strconv.Itoa(w.MinReplicasToWrite)).Err()
+		_ = cl.Close()
+		if err != nil {
+			c.t.Fatalf("%s: config set: %v", n.name, err)
+		}
+	}
+	for _, s := range c.sents {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: s.addr, Password: c.Spec.Password})
+		for opt, v := range map[string]int{"down-after-milliseconds": t.DownAfterMilliseconds, "failover-timeout": t.FailoverTimeoutMilliseconds, "parallel-syncs": t.ParallelSyncs} {
+			if err := sc.Set(ctx, c.Spec.MasterName, opt, strconv.Itoa(v)).Err(); err != nil {
+				c.t.Fatalf("%s: sentinel set %s: %v", s.name, opt, err)
+			}
+		}
+		_ = sc.Close()
+	}
+}
+
+// waitDiscovered waits until the health checks pass: every sentinel knows the
+// others and the replicas.
+func (c *Cluster) waitDiscovered() {
+	c.t.Helper()
+	checker, err := verify.NewChecker(c.Target())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer checker.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := checker.Check(context.Background())
+		if r.Passed() {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("native cluster never became healthy: %v", r.Failed())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Target is the verifier's view of this cluster, with the stack-like expectations.
+func (c *Cluster) Target() verify.Target {
+	timers := c.Spec.Timers
+	var nodes []string
+	for _, n := range c.Layout.Nodes {
+		nodes = append(nodes, n.String())
+	}
+	return verify.Target{
+		Sentinels: c.Layout.SentinelAddrs(), MasterName: c.Spec.MasterName, Password: c.Spec.Password,
+		Nodes: nodes, Expect: verify.Expectations{Replicas: c.Spec.Replicas, Timers: &timers},
+	}
+}
+
+// KillNode SIGKILLs data node i (a crash).
+func (c *Cluster) KillNode(i int) { c.kill(c.nodes[i]) }
+
+// KillSentinel SIGKILLs sentinel i.
+func (c *Cluster) KillSentinel(i int) { c.kill(c.sents[i]) }
+
+// RestartNode starts data node i again with its (possibly rewritten) config.
+func (c *Cluster) RestartNode(i int) { c.run(c.nodes[i]) }
+
+func (c *Cluster) kill(p *process) {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+	p.cmd = nil
+}
+
+func (c *Cluster) stopAll() {
+	for _, p := range append(append([]*process{}, c.sents...), c.nodes...) {
+		c.kill(p)
+	}
+}
+
+func (c *Cluster) writeFile(dir, name, content string) string {
+	c.t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		c.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	return path
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
