@@ -50,6 +50,8 @@ const (
 	DataDir            = "/data"
 	RedisConfPath      = DataDir + "/redis.conf"
 	SentinelConfPath   = DataDir + "/sentinel.conf"
+	BootstrapConfPath  = "/run/redis-sentinel/redis.conf"
+	StartScriptPath    = "/run/redis-sentinel/start.sh"
 	PasswordFilePath   = "/run/redis-sentinel/password"
 	HealthcheckPath    = "/run/redis-sentinel/healthcheck.sh"
 	SettingsScriptPath = "/run/redis-sentinel/apply-settings.sh"

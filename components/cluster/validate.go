@@ -111,7 +111,9 @@ func validateDocker(v *validator, s Spec) {
 
 type validator struct{ problems []Problem }
 
-func (v *validator) add(key, rule string) { v.problems = append(v.problems, Problem{Key: key, Rule: rule}) }
+func (v *validator) add(key, rule string) {
+	v.problems = append(v.problems, Problem{Key: key, Rule: rule})
+}
 
 func (v *validator) check(ok bool, key, rule string) {
 	if !ok {

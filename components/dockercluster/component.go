@@ -142,9 +142,12 @@ func (b builder) dataNode(network *docker.Network, i int, deps []pulumi.Resource
 		ordinal:    i,
 		listenPort: b.spec.Ports.Redis,
 		hostPort:   b.layout.Nodes[i].Port,
-		command:    []string{"redis-server", cluster.RedisConfPath},
-		confPath:   cluster.RedisConfPath,
-		conf:       render.RedisConf(b.spec, b.layout, i),
+		// The start script picks the node's role (see render.StartScript).
+		command: []string{"sh", cluster.StartScriptPath},
+		files: []upload{
+			{path: cluster.BootstrapConfPath, content: render.RedisConf(b.spec, b.layout, i)},
+			{path: cluster.StartScriptPath, content: render.StartScript(b.spec, b.layout, i, render.ContainerStartPaths)},
+		},
 	})
 	args.Volumes = docker.ContainerVolumeArray{docker.ContainerVolumeArgs{
 		VolumeName:    volume.Name,
@@ -161,8 +164,7 @@ func (b builder) sentinel(network *docker.Network, i int, nodes []*docker.Contai
 		listenPort: b.spec.Ports.Sentinel,
 		hostPort:   b.layout.Sentinels[i].Port,
 		command:    []string{"redis-server", cluster.SentinelConfPath, "--sentinel"},
-		confPath:   cluster.SentinelConfPath,
-		conf:       render.SentinelConf(b.spec, b.layout, i),
+		files:      []upload{{path: cluster.SentinelConfPath, content: render.SentinelConf(b.spec, b.layout, i)}},
 	})
 	// Sentinels start once every data node is healthy, so their first view of
 	// the cluster is the bootstrapped one.

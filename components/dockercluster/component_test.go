@@ -157,8 +157,12 @@ func TestDockerSentinelCluster_PortsAndHostnames(t *testing.T) {
 		if got := strs(r.inputs["hostname"]); !slices.Equal(got, []string{name}) {
 			t.Errorf("%s: hostname %q, want %q", name, got, name)
 		}
-		if got := strs(r.inputs["command"]); len(got) == 0 || got[0] != "redis-server" {
-			t.Errorf("%s: command %q, want redis-server ...", name, got)
+		wantCommand := []string{"redis-server", cluster.SentinelConfPath, "--sentinel"}
+		if strings.Contains(name, "-node-") {
+			wantCommand = []string{"sh", cluster.StartScriptPath} // the start script picks the role
+		}
+		if got := strs(r.inputs["command"]); !slices.Equal(got, wantCommand) {
+			t.Errorf("%s: command %q, want %q", name, got, wantCommand)
 		}
 	}
 	net := m.byName(t, "redis-test-net")

@@ -27,8 +27,9 @@ type processSpec struct {
 	listenPort int
 	hostPort   int
 	command    []string
-	confPath   string
-	conf       string
+	// files are the process's own uploads (configs, scripts); the password
+	// file and healthcheck are added for every process.
+	files []upload
 }
 
 // serverArgs builds a long-running redis-server/sentinel container: config and
@@ -51,11 +52,10 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 			External: pulumi.Int(p.hostPort),
 			Ip:       pulumi.String(gateway),
 		}},
-		Uploads: secretUploads(
-			upload{path: p.confPath, content: p.conf},
+		Uploads: secretUploads(append(p.files,
 			upload{path: cluster.PasswordFilePath, content: b.spec.Password},
 			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(p.listenPort)},
-		),
+		)...),
 		Healthcheck: docker.ContainerHealthcheckArgs{
 			Tests:       pulumi.ToStringArray([]string{"CMD", "sh", cluster.HealthcheckPath}),
 			Interval:    pulumi.String(healthInterval),
@@ -90,4 +90,3 @@ func secretUploads(files ...upload) docker.ContainerUploadArrayOutput {
 	}
 	return pulumi.ToSecret(arr).(docker.ContainerUploadArrayOutput)
 }
-

@@ -81,6 +81,8 @@ func TestRender_Golden(t *testing.T) {
 		{"apply-settings-standalone.sh", SettingsScript(standalone, standaloneLayout)},
 		{"redis-node-1-hostnames.conf", RedisConf(s, hosts, 1)},
 		{"sentinel-1-hostnames.conf", SentinelConf(s, hosts, 1)},
+		{"start-node-1.sh", StartScript(s, l, 1, ContainerStartPaths)},
+		{"start-standalone.sh", StartScript(standalone, standaloneLayout, 0, ContainerStartPaths)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkGolden(t, tt.name, tt.got) })

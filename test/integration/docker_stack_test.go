@@ -224,6 +224,14 @@ func killMasterAndRecover(t *testing.T, ctx context.Context, d *dockerStack, tar
 	if got, err := client.Get(ctx, "it:before-kill").Result(); err != nil || got != "kept" {
 		t.Fatalf("acknowledged write before the kill: got %q, %v", got, err)
 	}
+
+	// The restarted old master asks the sentinels and rejoins as a replica.
+	if err := d.host.Start(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+	if master := requireHealthy(t, ctx, target); master != newMaster {
+		t.Fatalf("after the old master returned, master is %s, want %s", master, newMaster)
+	}
 }
 
 // requireHealthy waits until every check passes and returns the master.

@@ -1,0 +1,74 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+)
+
+// StartPaths are where the start script finds its inputs and what it runs.
+type StartPaths struct {
+	// BootstrapConf is the rendered RedisConf, delivered read-only.
+	BootstrapConf string
+	// Conf is the live config Redis runs with and rewrites; it lives on the
+	// node's volume, so it remembers the node's last role.
+	Conf string
+	// PasswordFile holds the password (for asking the sentinels).
+	PasswordFile string
+	// Exec is the shell command that replaces the script; "$conf" is the live config.
+	Exec string
+}
+
+// ContainerStartPaths are the paths inside a container of the official image
+// layout; docker-entrypoint.sh drops root before starting the server.
+var ContainerStartPaths = StartPaths{
+	BootstrapConf: cluster.BootstrapConfPath,
+	Conf:          cluster.RedisConfPath,
+	PasswordFile:  cluster.PasswordFilePath,
+	Exec:          `docker-entrypoint.sh redis-server "$conf"`,
+}
+
+// StartScript decides data node i's role each time it starts, then starts
+// Redis. The master it follows comes from, in order: the sentinels now (the
+// truth after any failover), the role the node last persisted (CONFIG REWRITE
+// keeps `replicaof` in the live config; sentinels may be restarting too),
+// then the bootstrap role (ordinal 0 is master). So a replaced or restarted
+// node never comes back as a second master.
+func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
+	self := l.Nodes[i]
+	var sentinels []string
+	for _, e := range l.Sentinels {
+		sentinels = append(sentinels, fmt.Sprintf("'%s %d'", e.Host, e.Port))
+	}
+	return lines(
+		"#!/bin/sh",
+		fmt.Sprintf("# %s: decides the node's role, then starts Redis. Rendered by redis-sentinel.", s.NodeName(i)),
+		"set -u",
+		"bootstrap="+p.BootstrapConf,
+		"conf="+p.Conf,
+		fmt.Sprintf("self='%s %d'", self.Host, self.Port),
+		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, p.PasswordFile),
+		"export REDISCLI_AUTH",
+		"master='' source=''",
+		"for sentinel in "+strings.Join(sentinels, " ")+"; do",
+		`  set -- $sentinel`,
+		fmt.Sprintf(`  reply=$(timeout 2 redis-cli -h "$1" -p "$2" --no-auth-warning --raw SENTINEL get-master-addr-by-name %s 2>/dev/null | tr '\n' ' ')`, s.MasterName),
+		`  set -- $reply`,
+		`  if [ $# -eq 2 ]; then master="$1 $2" source="sentinel $sentinel"; break; fi`,
+		"done",
+		`if [ -z "$master" ] && [ -f "$conf" ]; then`,
+		`  previous=$(sed -n 's/^replicaof //p' "$conf" | tail -n 1)`,
+		`  master=${previous:-$self} source="last persisted role"`,
+		"fi",
+		`if [ -z "$master" ]; then`,
+		`  initial=$(sed -n 's/^replicaof //p' "$bootstrap" | tail -n 1)`,
+		`  master=${initial:-$self} source="bootstrap"`,
+		"fi",
+		`grep -v '^replicaof ' "$bootstrap" >"$conf.next"`,
+		`[ "$master" = "$self" ] || echo "replicaof $master" >>"$conf.next"`,
+		`mv "$conf.next" "$conf"`,
+		`echo "start: following master $master (from $source)"`,
+		"exec "+p.Exec,
+	)
+}
