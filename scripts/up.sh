@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Deploys a stack (default: local) and checks it through Sentinel.
+# On the stack's first run a random password is generated and stored as an
+# encrypted Pulumi secret.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stack=${1:-local}
+source scripts/env.sh
+pulumi stack select --create "$stack" >/dev/null
+if ! pulumi config get password >/dev/null 2>&1; then
+  echo "up: generating a password for stack $stack (stored encrypted in Pulumi.$stack.yaml)" >&2
+  head -c 24 /dev/urandom | base64 | tr -d '\n/+=' | pulumi config set --secret password
+fi
+pulumi up --yes --non-interactive --skip-preview --stack "$stack"
+go build -o bin/redis-sentinel ./cmd/redis-sentinel
+./bin/redis-sentinel verify --stack "$stack"
