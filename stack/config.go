@@ -26,29 +26,29 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 		Platform:   cluster.Platform(r.str(cluster.KeyPlatform)),
 		Mode:       cluster.Mode(r.str(cluster.KeyMode)),
 		MasterName: r.str(cluster.KeyMasterName),
-		Replicas:   r.int(cluster.KeyReplicas),
-		Sentinels:  r.int(cluster.KeySentinels),
+		Replicas:   r.positive(cluster.KeyReplicas),
+		Sentinels:  r.positive(cluster.KeySentinels),
 		Quorum:     r.int(cluster.KeyQuorum),
 		Timers: cluster.Timers{
-			DownAfterMilliseconds:       r.int(cluster.KeyDownAfter),
-			FailoverTimeoutMilliseconds: r.int(cluster.KeyFailoverTimeout),
-			ParallelSyncs:               r.int(cluster.KeyParallelSyncs),
+			DownAfterMilliseconds:       r.positive(cluster.KeyDownAfter),
+			FailoverTimeoutMilliseconds: r.positive(cluster.KeyFailoverTimeout),
+			ParallelSyncs:               r.positive(cluster.KeyParallelSyncs),
 		},
 		WriteSafety: cluster.WriteSafety{
 			MinReplicasToWrite:       r.int(cluster.KeyMinReplicasToWrite),
-			MinReplicasMaxLagSeconds: r.int(cluster.KeyMinReplicasMaxLag),
+			MinReplicasMaxLagSeconds: r.positive(cluster.KeyMinReplicasMaxLag),
 		},
 		Persistence: cluster.Persistence{
 			AppendOnly:  r.boolPtr(cluster.KeyAppendOnly),
 			AppendFsync: r.str(cluster.KeyAppendFsync),
 		},
 		Image:    r.str(cluster.KeyImage),
-		Ports:    cluster.Ports{Redis: r.int(cluster.KeyRedisPort), Sentinel: r.int(cluster.KeySentinelPort)},
+		Ports:    cluster.Ports{Redis: r.positive(cluster.KeyRedisPort), Sentinel: r.positive(cluster.KeySentinelPort)},
 		Password: r.str(cluster.KeyPassword),
 		Docker: cluster.DockerSettings{
 			Subnet:           r.str(cluster.KeyDockerSubnet),
-			NodePortBase:     r.int(cluster.KeyDockerNodePortBase),
-			SentinelPortBase: r.int(cluster.KeyDockerSentinelPortBase),
+			NodePortBase:     r.positive(cluster.KeyDockerNodePortBase),
+			SentinelPortBase: r.positive(cluster.KeyDockerSentinelPortBase),
 		},
 	}
 	if len(r.problems) > 0 {
@@ -66,11 +66,32 @@ type reader struct {
 func (r *reader) str(key string) string { return r.cfg.Get(key) }
 
 func (r *reader) int(key string) int {
-	v, err := r.cfg.TryInt(key)
-	if err != nil && !errors.Is(err, config.ErrMissingVar) {
-		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: fmt.Sprintf("%q is not an integer", r.cfg.Get(key))})
+	v, _ := r.parsedInt(key)
+	return v
+}
+
+// positive reads a key for which 0 is not a value: the spec uses 0 for
+// "unset", so an explicit 0 would silently become the default.
+func (r *reader) positive(key string) int {
+	v, set := r.parsedInt(key)
+	if set && v == 0 {
+		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: "must be at least 1 (omit the key for the default)"})
 	}
 	return v
+}
+
+// parsedInt returns the key's value and whether it is set to a valid integer;
+// a malformed value is recorded as a problem.
+func (r *reader) parsedInt(key string) (int, bool) {
+	v, err := r.cfg.TryInt(key)
+	switch {
+	case errors.Is(err, config.ErrMissingVar):
+		return 0, false
+	case err != nil:
+		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: fmt.Sprintf("%q is not an integer", r.cfg.Get(key))})
+		return 0, false
+	}
+	return v, true
 }
 
 func (r *reader) boolPtr(key string) *bool {

@@ -78,7 +78,12 @@ func TestProgram_InvalidConfigCreatesNothing(t *testing.T) {
 		{
 			name:     "semantic problems",
 			config:   map[string]string{cluster.KeyReplicas: "-1", cluster.KeyQuorum: "1", cluster.KeyPassword: "weak"},
-			wantKeys: []string{cluster.KeyReplicas, cluster.KeyQuorum, cluster.KeyMinReplicasToWrite, cluster.KeyPassword},
+			wantKeys: []string{cluster.KeyReplicas, cluster.KeyQuorum, cluster.KeyPassword},
+		},
+		{
+			name:     "explicit zero where zero means nothing",
+			config:   map[string]string{cluster.KeyReplicas: "0", cluster.KeyParallelSyncs: "0", cluster.KeyPassword: testPassword},
+			wantKeys: []string{cluster.KeyReplicas, cluster.KeyParallelSyncs},
 		},
 		{
 			name:     "missing password",

@@ -73,8 +73,10 @@ func validateSentinelMode(v *validator, s Spec) {
 	v.check(t.FailoverTimeoutMilliseconds >= 1000, KeyFailoverTimeout, fmt.Sprintf("must be at least 1000, got %d", t.FailoverTimeoutMilliseconds))
 	v.check(t.ParallelSyncs >= 1, KeyParallelSyncs, fmt.Sprintf("must be at least 1, got %d", t.ParallelSyncs))
 	w := s.WriteSafety
-	v.check(w.MinReplicasToWrite >= 0 && w.MinReplicasToWrite <= s.Replicas, KeyMinReplicasToWrite,
-		fmt.Sprintf("must be between 0 and replicas (%d), got %d", s.Replicas, w.MinReplicasToWrite))
+	if s.Replicas >= 1 { // otherwise replicas is already reported
+		v.check(w.MinReplicasToWrite >= 0 && w.MinReplicasToWrite <= s.Replicas, KeyMinReplicasToWrite,
+			fmt.Sprintf("must be between 0 and replicas (%d), got %d", s.Replicas, w.MinReplicasToWrite))
+	}
 	v.check(w.MinReplicasMaxLagSeconds >= 1, KeyMinReplicasMaxLag, fmt.Sprintf("must be at least 1 second, got %d", w.MinReplicasMaxLagSeconds))
 }
 
@@ -102,7 +104,9 @@ func validateDocker(v *validator, s Spec) {
 	}
 	nodes, sentinels := s.DataNodeCount(), s.Sentinels
 	v.portRange(KeyDockerNodePortBase, s.Docker.NodePortBase, nodes)
-	v.portRange(KeyDockerSentinelPortBase, s.Docker.SentinelPortBase, sentinels)
+	if sentinels > 0 {
+		v.portRange(KeyDockerSentinelPortBase, s.Docker.SentinelPortBase, sentinels)
+	}
 	if sentinels > 0 && overlaps(s.Docker.NodePortBase, nodes, s.Docker.SentinelPortBase, sentinels) {
 		v.add(KeyDockerSentinelPortBase, fmt.Sprintf("host ports %d-%d overlap the data nodes' %d-%d",
 			s.Docker.SentinelPortBase, s.Docker.SentinelPortBase+sentinels-1, s.Docker.NodePortBase, s.Docker.NodePortBase+nodes-1))

@@ -51,8 +51,8 @@ func TestValidate_RejectsEachRule(t *testing.T) {
 		{"unknown platform", func(s *cluster.Spec) { s.Platform = "aws" }, []string{cluster.KeyPlatform}, `unknown platform "aws"`},
 		{"unknown mode", func(s *cluster.Spec) { s.Mode = "cluster" }, []string{cluster.KeyMode}, `unknown mode "cluster"`},
 		{"master name with space", func(s *cluster.Spec) { s.MasterName = "my master" }, []string{cluster.KeyMasterName}, "1-64 letters"},
-		// Replicas -1 also breaks minReplicasToWrite's upper bound (0 > -1).
-		{"replicas negative", func(s *cluster.Spec) { s.Replicas = -1 }, []string{cluster.KeyReplicas, cluster.KeyMinReplicasToWrite}, "at least 1 in sentinel mode, got -1"},
+		// Only replicas is reported, not the minReplicasToWrite bound it breaks.
+		{"replicas negative", func(s *cluster.Spec) { s.Replicas = -1 }, []string{cluster.KeyReplicas}, "at least 1 in sentinel mode, got -1"},
 		{"sentinels below 3", func(s *cluster.Spec) { s.Sentinels = 2 }, []string{cluster.KeySentinels}, "at least 3"},
 		{"quorum above sentinels", func(s *cluster.Spec) { s.Quorum = 4 }, []string{cluster.KeyQuorum}, "larger than sentinels (3)"},
 		{"quorum below majority", func(s *cluster.Spec) { s.Quorum = 1 }, []string{cluster.KeyQuorum}, "below a majority"},
