@@ -16,6 +16,7 @@ type SentinelAPI interface {
 	Replicas(ctx context.Context, name string) *redis.MapStringStringSliceCmd
 	Sentinels(ctx context.Context, name string) *redis.MapStringStringSliceCmd
 	CkQuorum(ctx context.Context, name string) *redis.StringCmd
+	Failover(ctx context.Context, name string) *redis.StatusCmd
 }
 
 // sentinelView is what one sentinel says about the master; Err is set when the

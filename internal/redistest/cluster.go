@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -86,15 +87,21 @@ func Start(t testing.TB, o Options) *Cluster {
 	return c
 }
 
-// startNode runs the rendered redis.conf; the listen port and directory are
-// overridden on the command line (all nodes share one host here).
+// startNode runs node i the way containers do: through the rendered start
+// script, which picks the node's role and then execs redis-server on the
+// node's own port and directory (all nodes share one host here).
 func (c *Cluster) startNode(i int) *process {
 	dir := filepath.Join(c.dir, c.Spec.NodeName(i))
 	// The rendered config targets a container's /data; here each node has its own dir.
-	rendered := strings.Replace(render.RedisConf(c.Spec, c.Layout, i), "\ndir "+cluster.DataDir+"\n", "\ndir "+dir+"\n", 1)
-	conf := c.writeFile(dir, "redis.conf", rendered)
-	p := &process{name: c.Spec.NodeName(i), addr: c.Layout.Nodes[i].String(),
-		args: []string{"redis-server", conf, "--port", strconv.Itoa(c.Layout.Nodes[i].Port), "--dir", dir}}
+	bootstrap := strings.Replace(render.RedisConf(c.Spec, c.Layout, i), "\ndir "+cluster.DataDir+"\n", "\ndir "+dir+"\n", 1)
+	paths := render.StartPaths{
+		BootstrapConf: c.writeFile(dir, "bootstrap.conf", bootstrap),
+		Conf:          filepath.Join(dir, "redis.conf"),
+		PasswordFile:  c.writeFile(dir, "password", c.Spec.Password),
+		Exec:          fmt.Sprintf(`redis-server "$conf" --port %d`, c.Layout.Nodes[i].Port),
+	}
+	script := c.writeFile(dir, "start.sh", render.StartScript(c.Spec, c.Layout, i, paths))
+	p := &process{name: c.Spec.NodeName(i), addr: c.Layout.Nodes[i].String(), args: []string{"sh", script}}
 	c.run(p)
 	return p
 }
@@ -201,6 +208,33 @@ func (c *Cluster) Target() verify.Target {
 	}
 }
 
+// Crash implements verify.Faults: SIGKILL the node announced at addr.
+func (c *Cluster) Crash(_ context.Context, addr string) error {
+	i, err := c.nodeIndex(addr)
+	if err == nil {
+		c.KillNode(i)
+	}
+	return err
+}
+
+// Recover implements verify.Faults: start the node at addr again.
+func (c *Cluster) Recover(_ context.Context, addr string) error {
+	i, err := c.nodeIndex(addr)
+	if err == nil {
+		c.RestartNode(i)
+	}
+	return err
+}
+
+func (c *Cluster) nodeIndex(addr string) (int, error) {
+	for i, n := range c.Layout.Nodes {
+		if n.String() == addr {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("no data node at %s", addr)
+}
+
 // KillNode SIGKILLs data node i (a crash).
 func (c *Cluster) KillNode(i int) { c.kill(c.nodes[i]) }
 
@@ -252,4 +286,3 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-

@@ -1,0 +1,252 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DrillKind names a drill.
+type DrillKind string
+
+const (
+	// DrillCrash kills the master (no clean shutdown) through the platform's Faults.
+	DrillCrash DrillKind = "crash"
+	// DrillSwitchover is the planned failover that loses nothing: pause writes
+	// on the master, let the replicas catch up, SENTINEL FAILOVER, release.
+	DrillSwitchover DrillKind = "switchover"
+	// DrillPlainFailover is a bare SENTINEL FAILOVER, kept to show what the
+	// switchover avoids (acknowledged writes lost on the demoted master).
+	DrillPlainFailover DrillKind = "plain-failover"
+)
+
+// Faults injects failures into the platform a cluster runs on (Docker
+// containers, Kubernetes pods, local processes). Addresses are the announced
+// host:port of a data node.
+type Faults interface {
+	// Crash stops the node abruptly (SIGKILL or equivalent).
+	Crash(ctx context.Context, nodeAddr string) error
+	// Recover starts the crashed node again.
+	Recover(ctx context.Context, nodeAddr string) error
+}
+
+// DrillOptions tune a drill.
+type DrillOptions struct {
+	// WriteInterval is the background writer's period. Default: 10ms.
+	WriteInterval time.Duration
+	// Deadline bounds each wait (failover, first write, rejoin, health).
+	// Default: 60s.
+	Deadline time.Duration
+	// Faults is required by DrillCrash.
+	Faults Faults
+	// Progress, when set, receives one line per drill phase.
+	Progress func(msg string)
+}
+
+// DrillResult is what the client and the cluster experienced.
+type DrillResult struct {
+	Kind      DrillKind `json:"kind"`
+	OldMaster string    `json:"oldMaster"`
+	NewMaster string    `json:"newMaster"`
+	// FirstSwitch: from the fault to the first sentinel naming a new master.
+	FirstSwitch time.Duration `json:"firstSwitchNs"`
+	// AllAgree: from the fault until every answering sentinel names it.
+	AllAgree time.Duration `json:"allAgreeNs"`
+	// WriteGap is the longest time between two acknowledged writes: the outage
+	// the app saw (for a switchover, the write pause).
+	WriteGap time.Duration `json:"writeGapNs"`
+	// WritesResumed: from the fault to the first acknowledged write after the
+	// longest gap (when the app could write again).
+	WritesResumed time.Duration `json:"writesResumedNs"`
+	WritesAcked   int           `json:"writesAcked"`
+	WritesFailed  int           `json:"writesFailed"`
+	// WritesLost counts acknowledged writes missing on the new master.
+	WritesLost int `json:"writesLost"`
+	// Rejoin: from the old master's return until it replicates from the new one.
+	Rejoin time.Duration `json:"rejoinNs"`
+	// Health is the health check after the drill; it must pass.
+	Health Report `json:"health"`
+}
+
+// ErrUnhealthy means the cluster failed its health checks before or after a drill.
+var ErrUnhealthy = errors.New("cluster unhealthy")
+
+const (
+	defaultWriteInterval = 10 * time.Millisecond
+	defaultDrillDeadline = 60 * time.Second
+	writerWarmup         = 500 * time.Millisecond
+	writerCooldown       = 500 * time.Millisecond
+	pollInterval         = 10 * time.Millisecond
+)
+
+// Drill runs one drill: pre-check → action → poll with deadline → post-check,
+// with a background writer through the Sentinel client the whole time.
+func (c *Checker) Drill(ctx context.Context, kind DrillKind, o DrillOptions) (DrillResult, error) {
+	o = o.withDefaults()
+	res := DrillResult{Kind: kind}
+	if kind == DrillCrash && o.Faults == nil {
+		return res, errors.New("crash drill: no fault injector for this platform")
+	}
+	pre := c.Check(ctx)
+	if !pre.Passed() {
+		return res, fmt.Errorf("before %s drill: %w: %v", kind, ErrUnhealthy, pre.Failed())
+	}
+	res.OldMaster = pre.Master
+	o.progress("%s drill: master %s, writer every %s", kind, res.OldMaster, o.WriteInterval)
+
+	w, stopWriter := c.startWriter(ctx, o.WriteInterval)
+	defer stopWriter()
+	time.Sleep(writerWarmup)
+
+	faultAt := time.Now()
+	planned, err := c.inject(ctx, kind, res.OldMaster, o)
+	if err != nil {
+		return res, err
+	}
+	if planned != nil {
+		defer planned.release(ctx)
+	}
+	sw, err := c.watchSwitch(ctx, res.OldMaster, faultAt, o.Deadline)
+	if err != nil {
+		return res, err
+	}
+	if planned != nil {
+		if err := planned.finish(ctx, sw.master); err != nil {
+			return res, err
+		}
+	}
+	res.NewMaster, res.FirstSwitch, res.AllAgree = sw.master, sw.first, sw.all
+	o.progress("sentinels: first switch after %s, all agree on %s after %s", ms(sw.first), sw.master, ms(sw.all))
+
+	agreedAt := faultAt.Add(sw.all)
+	if err := poll(ctx, o.Deadline, func() bool { return w.ackedAfter(agreedAt) }); err != nil {
+		return res, fmt.Errorf("no write succeeded after the failover: %w", err)
+	}
+	time.Sleep(writerCooldown)
+	stopWriter()
+	stats := w.stats()
+	res.WritesAcked, res.WritesFailed, res.WriteGap = stats.Acked, stats.Failed, stats.LongestGap
+	res.WritesResumed = stats.GapEnd.Sub(faultAt)
+	if res.WritesLost, err = w.lost(ctx); err != nil {
+		return res, err
+	}
+	_ = w.client.Del(ctx, w.key).Err()
+	o.progress("writes: %d acknowledged, %d failed, %d lost, longest gap %s", res.WritesAcked, res.WritesFailed, res.WritesLost, ms(res.WriteGap))
+
+	if res.Rejoin, err = c.rejoin(ctx, kind, res.OldMaster, res.NewMaster, o); err != nil {
+		return res, err
+	}
+	o.progress("old master %s replicates from %s after %s", res.OldMaster, res.NewMaster, ms(res.Rejoin))
+	return res, c.settle(ctx, &res, o)
+}
+
+// inject performs the drill's action; a safe switchover returns its
+// in-progress state, to be finished once the sentinels agree.
+func (c *Checker) inject(ctx context.Context, kind DrillKind, master string, o DrillOptions) (*switchover, error) {
+	switch kind {
+	case DrillCrash:
+		o.progress("crashing master %s", master)
+		return nil, o.Faults.Crash(ctx, master)
+	case DrillSwitchover:
+		return c.safeSwitchover(ctx, master, o)
+	case DrillPlainFailover:
+		o.progress("SENTINEL FAILOVER %s without pausing writes", c.target.MasterName)
+		return nil, c.sentinelFailover(ctx)
+	default:
+		return nil, fmt.Errorf("unknown drill %q (want crash, switchover or plain-failover)", kind)
+	}
+}
+
+// rejoin brings a crashed master back and waits until it replicates from the
+// new master; after a failover the demoted master must get there on its own.
+func (c *Checker) rejoin(ctx context.Context, kind DrillKind, old, newMaster string, o DrillOptions) (time.Duration, error) {
+	if kind == DrillCrash {
+		o.progress("recovering %s", old)
+		if err := o.Faults.Recover(ctx, old); err != nil {
+			return 0, err
+		}
+	}
+	start := time.Now()
+	err := poll(ctx, o.Deadline, func() bool { return c.replicatesFrom(ctx, old, newMaster) })
+	if err != nil {
+		return 0, fmt.Errorf("old master %s did not rejoin as a replica of %s: %w", old, newMaster, err)
+	}
+	return time.Since(start), nil
+}
+
+// settle waits until every health check passes again.
+func (c *Checker) settle(ctx context.Context, res *DrillResult, o DrillOptions) error {
+	err := poll(ctx, o.Deadline, func() bool {
+		res.Health = c.Check(ctx)
+		return res.Health.Passed()
+	})
+	if err != nil {
+		return fmt.Errorf("after %s drill: %w: %v", res.Kind, ErrUnhealthy, res.Health.Failed())
+	}
+	o.progress("health checks pass again (master %s)", res.Health.Master)
+	return nil
+}
+
+func (c *Checker) startWriter(ctx context.Context, interval time.Duration) (*writer, func()) {
+	client := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName:       c.target.MasterName,
+		SentinelAddrs:    c.target.Sentinels,
+		Password:         c.target.Password,
+		SentinelPassword: c.target.Password,
+		DialTimeout:      c.target.Timeout,
+		ReadTimeout:      time.Second,
+		WriteTimeout:     c.target.Timeout,
+		MaxRetries:       -1, // one attempt per write: what is acknowledged is counted honestly
+	})
+	w := newWriter(client, KeyPrefix+"drill:"+randomHex(), interval)
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.run(wctx)
+	}()
+	stopped := false
+	return w, func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+}
+
+func (o DrillOptions) withDefaults() DrillOptions {
+	if o.WriteInterval == 0 {
+		o.WriteInterval = defaultWriteInterval
+	}
+	if o.Deadline == 0 {
+		o.Deadline = defaultDrillDeadline
+	}
+	if o.Progress == nil {
+		o.Progress = func(string) {}
+	}
+	return o
+}
+
+func (o DrillOptions) progress(format string, args ...any) { o.Progress(fmt.Sprintf(format, args...)) }
+
+// poll calls cond every pollInterval until it holds, ctx ends or within passes.
+func poll(ctx context.Context, within time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not within %s", within)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }

@@ -1,0 +1,120 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// writer appends sequence numbers to one list through the Sentinel client at a
+// fixed interval and records which appends were acknowledged, so a drill can
+// tell exactly which acknowledged writes a failover lost.
+type writer struct {
+	client   *redis.Client
+	key      string
+	interval time.Duration
+
+	mu     sync.Mutex
+	acked  []ackedWrite
+	failed int
+	seq    int
+}
+
+type ackedWrite struct {
+	seq int
+	at  time.Time
+}
+
+func newWriter(client *redis.Client, key string, interval time.Duration) *writer {
+	return &writer{client: client, key: key, interval: interval}
+}
+
+// run writes until ctx is done.
+func (w *writer) run(ctx context.Context) {
+	ticker := time.NewTicker(w.interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			w.writeOne(ctx)
+		}
+	}
+}
+
+func (w *writer) writeOne(ctx context.Context) {
+	w.mu.Lock()
+	w.seq++
+	seq := w.seq
+	w.mu.Unlock()
+	err := w.client.RPush(ctx, w.key, seq).Err()
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		w.failed++
+		return
+	}
+	w.acked = append(w.acked, ackedWrite{seq: seq, at: now})
+}
+
+// writeStats summarizes what the client experienced.
+type writeStats struct {
+	Acked  int
+	Failed int
+	// LongestGap is the longest time between two consecutive acknowledged
+	// writes: the client-observed write outage.
+	LongestGap time.Duration
+	// GapEnd is the first acknowledged write after the longest gap.
+	GapEnd time.Time
+}
+
+func (w *writer) stats() writeStats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := writeStats{Acked: len(w.acked), Failed: w.failed}
+	for i := 1; i < len(w.acked); i++ {
+		if gap := w.acked[i].at.Sub(w.acked[i-1].at); gap > s.LongestGap {
+			s.LongestGap, s.GapEnd = gap, w.acked[i].at
+		}
+	}
+	return s
+}
+
+// ackedAfter reports whether a write was acknowledged after t.
+func (w *writer) ackedAfter(t time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.acked) > 0 && w.acked[len(w.acked)-1].at.After(t)
+}
+
+// lost reads the list back from the current master and returns how many
+// acknowledged writes are missing from it.
+func (w *writer) lost(ctx context.Context) (int, error) {
+	values, err := w.client.LRange(ctx, w.key, 0, -1).Result()
+	if err != nil {
+		return 0, fmt.Errorf("read back %s: %w", w.key, err)
+	}
+	present := make(map[int]bool, len(values))
+	for _, v := range values {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("read back %s: unexpected element %q", w.key, v)
+		}
+		present[n] = true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	missing := 0
+	for _, a := range w.acked {
+		if !present[a.seq] {
+			missing++
+		}
+	}
+	return missing, nil
+}
