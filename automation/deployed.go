@@ -13,6 +13,8 @@ import (
 
 // Deployed is what a stack's outputs say about its cluster, secrets included.
 type Deployed struct {
+	Name       string
+	Platform   cluster.Platform
 	Mode       cluster.Mode
 	MasterName string
 	Sentinels  []string
@@ -55,6 +57,8 @@ func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
 		}
 		return list
 	}
+	d.Name = str(cluster.OutputName)
+	d.Platform = cluster.Platform(str(cluster.OutputPlatform))
 	d.Mode = cluster.Mode(str(cluster.OutputMode))
 	d.MasterName = str(cluster.OutputMasterName)
 	d.DotEnv = str(cluster.OutputDotEnv)

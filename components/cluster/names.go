@@ -101,6 +101,8 @@ func Labels(s Spec, role Role, ordinal int) []Label {
 
 // Stack output names, read back by the verifier and tests.
 const (
+	OutputName       = "name"
+	OutputPlatform   = "platform"
 	OutputMode       = "mode"
 	OutputMasterName = "masterName"
 	OutputSentinels  = "sentinels"

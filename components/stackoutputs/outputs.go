@@ -11,6 +11,9 @@ import (
 // Outputs are a cluster's stack outputs. AppEnv and DotEnv carry the password
 // and are secret.
 type Outputs struct {
+	// Name is the cluster's name: the resource prefix and label value.
+	Name       pulumi.StringOutput
+	Platform   pulumi.StringOutput
 	Mode       pulumi.StringOutput
 	MasterName pulumi.StringOutput
 	// Sentinels are host:port addresses as the app reaches them.
@@ -36,6 +39,8 @@ func New(s cluster.Spec, l cluster.Layout) Outputs {
 		nodes[i] = n.String()
 	}
 	return Outputs{
+		Name:       pulumi.String(s.Name).ToStringOutput(),
+		Platform:   pulumi.String(string(s.Platform)).ToStringOutput(),
 		Mode:       pulumi.String(string(s.Mode)).ToStringOutput(),
 		MasterName: pulumi.String(s.MasterName).ToStringOutput(),
 		Sentinels:  pulumi.ToStringArray(l.SentinelAddrs()).ToStringArrayOutput(),
@@ -53,6 +58,8 @@ func New(s cluster.Spec, l cluster.Layout) Outputs {
 // Map is the outputs keyed by their stack output names.
 func (o Outputs) Map() pulumi.Map {
 	return pulumi.Map{
+		cluster.OutputName:       o.Name,
+		cluster.OutputPlatform:   o.Platform,
 		cluster.OutputMode:       o.Mode,
 		cluster.OutputMasterName: o.MasterName,
 		cluster.OutputSentinels:  o.Sentinels,

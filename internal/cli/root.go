@@ -20,23 +20,28 @@ const (
 	ExitUsage       = 2
 )
 
-// errChecksFailed marks a run whose checks ran but did not all pass.
-var errChecksFailed = errors.New("checks failed")
+// checkFailure marks a run whose checks or drills ran but did not pass
+// (exit 1), as opposed to usage and connection errors (exit 2).
+type checkFailure struct{ err error }
+
+func (c checkFailure) Error() string { return c.err.Error() }
+func (c checkFailure) Unwrap() error { return c.err }
+
+func checksFailed(err error) error { return checkFailure{err} }
 
 // Main runs the command and returns its exit code; only main exits.
 func Main(args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
-	switch {
-	case err == nil:
+	if err == nil {
 		return ExitOK
-	case errors.Is(err, errChecksFailed):
-		return ExitCheckFailed
-	default:
-		fmt.Fprintln(stderr, "error:", err)
-		return ExitUsage
 	}
+	fmt.Fprintln(stderr, "error:", err)
+	if errors.As(err, new(checkFailure)) {
+		return ExitCheckFailed
+	}
+	return ExitUsage
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -58,6 +63,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log progress to stderr")
-	root.AddCommand(newVerifyCommand(stdout), newEnvCommand(stdout))
+	root.AddCommand(newVerifyCommand(stdout), newDrillCommand(stdout, stderr), newEnvCommand(stdout))
 	return root
 }

@@ -29,16 +29,17 @@ func (f *targetFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.masterName, "master-name", "", "Sentinel master name (default $"+cluster.EnvSentinelMasterName+")")
 }
 
-// resolve builds the verifier target. The password only ever comes from the
-// stack's secret outputs or $REDIS_PASSWORD, never from a flag (argv is public).
-func (f *targetFlags) resolve(ctx context.Context) (verify.Target, error) {
+// resolve builds the verifier target, and returns the stack's outputs when
+// the target came from a stack. The password only ever comes from the stack's
+// secret outputs or $REDIS_PASSWORD, never from a flag (argv is public).
+func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.Deployed, error) {
 	if f.stack != "" {
 		d, err := automation.ReadDeployed(ctx, f.stack, f.workDir)
 		if err != nil {
-			return verify.Target{}, err
+			return verify.Target{}, nil, err
 		}
 		if d.Mode != cluster.ModeSentinel {
-			return verify.Target{}, fmt.Errorf("stack %s runs in %s mode: nothing to verify through Sentinel", f.stack, d.Mode)
+			return verify.Target{}, nil, fmt.Errorf("stack %s runs in %s mode: nothing to verify through Sentinel", f.stack, d.Mode)
 		}
 		timers := d.Timers
 		return verify.Target{
@@ -47,7 +48,7 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, error) {
 			Password:   d.AppEnv[cluster.EnvPassword],
 			Nodes:      d.Nodes,
 			Expect:     verify.Expectations{Replicas: len(d.Nodes) - 1, Timers: &timers},
-		}, nil
+		}, &d, nil
 	}
 	t := verify.Target{
 		Sentinels:  splitList(firstNonEmpty(f.sentinels, os.Getenv(cluster.EnvSentinels))),
@@ -55,12 +56,12 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, error) {
 		Password:   os.Getenv(cluster.EnvPassword),
 	}
 	if len(t.Sentinels) == 0 {
-		return t, fmt.Errorf("no cluster given: use --stack NAME, or --sentinels / $%s", cluster.EnvSentinels)
+		return t, nil, fmt.Errorf("no cluster given: use --stack NAME, or --sentinels / $%s", cluster.EnvSentinels)
 	}
 	if t.MasterName == "" {
 		t.MasterName = cluster.DefaultMasterName
 	}
-	return t, nil
+	return t, nil, nil
 }
 
 func splitList(s string) []string {

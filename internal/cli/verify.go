@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -45,7 +46,7 @@ func runVerify(ctx context.Context, o verifyOptions, stdout io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.deadline)
 	defer cancel()
-	target, err := o.target.resolve(ctx)
+	target, _, err := o.target.resolve(ctx)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func runVerify(ctx context.Context, o verifyOptions, stdout io.Writer) error {
 	if report.SentinelsAnswered == 0 {
 		return fmt.Errorf("no sentinel answered: %s", report.Results[0].Evidence)
 	}
-	return errChecksFailed
+	return checksFailed(errors.New(report.String()))
 }
 
 func printReport(w io.Writer, r verify.Report, asJSON bool) error {
