@@ -29,7 +29,7 @@ func Summarize(runs []DrillResult) DrillSummary {
 		for i, r := range runs {
 			values[i] = f(r)
 		}
-		return spread(values)
+		return SpreadOf(values)
 	}
 	millis := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	return DrillSummary{
@@ -42,9 +42,9 @@ func Summarize(runs []DrillResult) DrillSummary {
 	}
 }
 
-// spread returns min/median/max; the median of an even count is the mean of
+// SpreadOf returns min/median/max; the median of an even count is the mean of
 // the two middle values.
-func spread(values []float64) Spread {
+func SpreadOf(values []float64) Spread {
 	if len(values) == 0 {
 		return Spread{}
 	}

@@ -18,8 +18,8 @@ func TestSpread_OddEvenAndEmpty(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := spread(tt.values); got != tt.want {
-				t.Fatalf("spread(%v) = %+v, want %+v", tt.values, got, tt.want)
+			if got := SpreadOf(tt.values); got != tt.want {
+				t.Fatalf("SpreadOf(%v) = %+v, want %+v", tt.values, got, tt.want)
 			}
 		})
 	}

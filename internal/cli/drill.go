@@ -33,7 +33,7 @@ func newDrillCommand(stdout, stderr io.Writer) *cobra.Command {
 		Long: "crash kills the master (Docker stacks); switchover is the planned failover that loses no\n" +
 			"acknowledged write; plain-failover is a bare SENTINEL FAILOVER, for comparison.\n" +
 			"Progress goes to stderr; the table (or --json) to stdout. Exit 1 when a drill fails.",
-		Args:      cobra.ExactArgs(1),
+		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		ValidArgs: []string{string(verify.DrillCrash), string(verify.DrillSwitchover), string(verify.DrillPlainFailover)},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDrill(cmd.Context(), verify.DrillKind(args[0]), o, stdout, stderr)

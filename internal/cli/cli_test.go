@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/internal/redistest"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// useEnvContract points the CLI at a cluster the way the app is pointed at it.
+func useEnvContract(t *testing.T, c *redistest.Cluster, password string) {
+	t.Setenv(cluster.EnvSentinels, strings.Join(c.Layout.SentinelAddrs(), ","))
+	t.Setenv(cluster.EnvSentinelMasterName, c.Spec.MasterName)
+	t.Setenv(cluster.EnvPassword, password)
+}
+
+func TestMain_ExitCodes(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{})
+
+	t.Run("healthy cluster exits 0 with a table", func(t *testing.T) {
+		useEnvContract(t, c, c.Spec.Password)
+		code, out, errOut := run(t, "verify", "--replicas", "2")
+		if code != ExitOK || !strings.Contains(out, "master-agreement") || !strings.Contains(out, "healthy: master") {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+	})
+	t.Run("failed check exits 1", func(t *testing.T) {
+		useEnvContract(t, c, c.Spec.Password)
+		code, out, _ := run(t, "verify", "--replicas", "5")
+		if code != ExitCheckFailed || !strings.Contains(out, "FAIL") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	})
+	t.Run("wrong password is a connection error, exit 2", func(t *testing.T) {
+		useEnvContract(t, c, "wrong-password-for-sure")
+		code, _, errOut := run(t, "verify")
+		if code != ExitUsage || !strings.Contains(errOut, "no sentinel answered") {
+			t.Fatalf("exit %d, stderr %s", code, errOut)
+		}
+	})
+	t.Run("no cluster given is a usage error, exit 2", func(t *testing.T) {
+		t.Setenv(cluster.EnvSentinels, "")
+		code, _, errOut := run(t, "verify")
+		if code != ExitUsage || !strings.Contains(errOut, "--stack") {
+			t.Fatalf("exit %d, stderr %s", code, errOut)
+		}
+	})
+	t.Run("unknown drill is a usage error", func(t *testing.T) {
+		useEnvContract(t, c, c.Spec.Password)
+		if code, _, errOut := run(t, "drill", "meteor"); code != ExitUsage || !strings.Contains(errOut, "invalid argument") {
+			t.Fatalf("exit %d, stderr %s", code, errOut)
+		}
+	})
+	t.Run("crash drill without a docker stack is refused", func(t *testing.T) {
+		useEnvContract(t, c, c.Spec.Password)
+		code, _, errOut := run(t, "drill", "crash")
+		if code != ExitUsage || !strings.Contains(errOut, "docker stack") {
+			t.Fatalf("exit %d, stderr %s", code, errOut)
+		}
+	})
+	t.Run("switchover drill prints JSON and progress", func(t *testing.T) {
+		useEnvContract(t, c, c.Spec.Password)
+		code, out, errOut := run(t, "drill", "switchover", "--json")
+		if code != ExitOK {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		var report struct {
+			Runs []struct {
+				WritesLost int    `json:"writesLost"`
+				NewMaster  string `json:"newMaster"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal([]byte(out), &report); err != nil || len(report.Runs) != 1 {
+			t.Fatalf("JSON %v: %s", err, out)
+		}
+		if report.Runs[0].WritesLost != 0 || report.Runs[0].NewMaster == "" || !strings.Contains(errOut, "writes paused") {
+			t.Fatalf("report %+v, progress %s", report, errOut)
+		}
+	})
+}
