@@ -18,7 +18,7 @@ need busybox busybox-static
 need gosu gosu
 need docker docker.io
 
-fingerprint=$( (sha256sum "$(command -v redis-server)" "$root/images/redis/docker-entrypoint.sh" "$0") | sha256sum | cut -c1-16)
+fingerprint=$(cat "$(command -v redis-server)" "$root/images/redis/docker-entrypoint.sh" "$0" | sha256sum | cut -c1-16)
 if [ "$(docker image inspect -f '{{index .Config.Labels "redis-sentinel.fingerprint"}}' "$tag" 2>/dev/null)" = "$fingerprint" ]; then
   echo "build-image: $tag is up to date" >&2
   exit 0
