@@ -84,6 +84,15 @@ func (c *Checker) node(addr string) *redis.Client {
 	return cl
 }
 
+// nodeClients returns the clients of the given nodes.
+func (c *Checker) nodeClients(addrs []string) map[string]*redis.Client {
+	clients := make(map[string]*redis.Client, len(addrs))
+	for _, a := range addrs {
+		clients[a] = c.node(a)
+	}
+	return clients
+}
+
 // Close closes every client.
 func (c *Checker) Close() error {
 	var errs []error
@@ -122,11 +131,7 @@ func (c *Checker) Check(ctx context.Context) Report {
 	r.Results = append(r.Results, agreement)
 
 	addrs := c.nodeAddrs(master, views)
-	clients := map[string]*redis.Client{}
-	for _, a := range addrs {
-		clients[a] = c.node(a)
-	}
-	nodes := observeNodes(ctx, clients, addrs)
+	nodes := observeNodes(ctx, c.nodeClients(addrs), addrs)
 	timed(func() Result { return checkMasterRole(master, nodes) })
 	timed(func() Result { return checkSingleMaster(master, nodes) })
 	timed(func() Result { return checkReplication(master, nodes, t.Expect.Replicas, t.Expect.MaxReplicationLag) })

@@ -48,7 +48,7 @@ type DrillOptions struct {
 
 // DrillResult is what the client and the cluster experienced.
 type DrillResult struct {
-	Kind      DrillKind `json:"kind"`
+	Kind      string    `json:"kind"`
 	OldMaster string    `json:"oldMaster"`
 	NewMaster string    `json:"newMaster"`
 	// FirstSwitch: from the fault to the first sentinel naming a new master.
@@ -65,8 +65,11 @@ type DrillResult struct {
 	WritesFailed  int           `json:"writesFailed"`
 	// WritesLost counts acknowledged writes missing on the new master.
 	WritesLost int `json:"writesLost"`
-	// Rejoin: from the old master's return until it replicates from the new one.
+	// Rejoin: from healing the fault until the old master replicates from the new one.
 	Rejoin time.Duration `json:"rejoinNs"`
+	// MastersSeen is the most data nodes seen claiming master at one time
+	// (nodes the drill could reach); more than 1 is a split brain.
+	MastersSeen int `json:"mastersSeen"`
 	// Health is the health check after the drill; it must pass.
 	Health Report `json:"health"`
 }
@@ -82,51 +85,73 @@ const (
 	pollInterval         = 10 * time.Millisecond
 )
 
-// Drill runs one drill: pre-check → action → poll with deadline → post-check,
-// with a background writer through the Sentinel client the whole time.
+// Drill runs one of the built-in drills (see DrillKind).
 func (c *Checker) Drill(ctx context.Context, kind DrillKind, o DrillOptions) (DrillResult, error) {
-	o = o.withDefaults()
-	res := DrillResult{Kind: kind}
-	if kind == DrillCrash && o.Faults == nil {
-		return res, errors.New("crash drill: no fault injector for this platform")
+	f, err := c.builtinFault(kind, o)
+	if err != nil {
+		return DrillResult{Kind: string(kind)}, err
 	}
+	return c.RunFault(ctx, f, o)
+}
+
+// RunFault runs one drill: pre-check → inject → poll with deadline → heal →
+// post-check, with a background writer through the Sentinel client and a
+// sampler of every node's role the whole time.
+func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (DrillResult, error) {
+	o = o.withDefaults()
+	res := DrillResult{Kind: f.Name}
 	pre := c.Check(ctx)
 	if !pre.Passed() {
-		return res, fmt.Errorf("before %s drill: %w: %v", kind, ErrUnhealthy, pre.Failed())
+		return res, fmt.Errorf("before %s drill: %w: %v", f.Name, ErrUnhealthy, pre.Failed())
 	}
 	res.OldMaster = pre.Master
-	o.progress("%s drill: master %s, writer every %s", kind, res.OldMaster, o.WriteInterval)
+	o.progress("%s drill: master %s, writer every %s", f.Name, res.OldMaster, o.WriteInterval)
 
 	w, stopWriter := c.startWriter(ctx, o.WriteInterval)
 	defer stopWriter()
+	roles, stopRoles := c.startRoleSampler(ctx)
+	defer stopRoles()
 	time.Sleep(writerWarmup)
 
 	faultAt := time.Now()
-	planned, err := c.inject(ctx, kind, res.OldMaster, o)
+	handle, err := f.Inject(ctx, res.OldMaster)
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("%s: inject: %w", f.Name, err)
 	}
-	if planned != nil {
-		defer planned.release(ctx)
+	healed := false
+	heal := func() error {
+		if healed {
+			return nil
+		}
+		healed = true
+		return handle.Heal(ctx)
 	}
-	sw, err := c.watchSwitch(ctx, res.OldMaster, faultAt, o.Deadline)
-	if err != nil {
-		return res, err
-	}
-	if planned != nil {
-		if err := planned.finish(ctx, sw.master); err != nil {
+	defer func() { _ = heal() }()
+
+	if f.Failover {
+		if err := c.awaitFailover(ctx, &res, handle, w, faultAt, o); err != nil {
 			return res, err
 		}
+	} else if err := c.holdWithoutFailover(ctx, &res, f, faultAt, o); err != nil {
+		return res, err
 	}
-	res.NewMaster, res.FirstSwitch, res.AllAgree = sw.master, sw.first, sw.all
-	o.progress("sentinels: first switch after %s, all agree on %s after %s", ms(sw.first), sw.master, ms(sw.all))
-
-	agreedAt := faultAt.Add(sw.all)
-	if err := poll(ctx, o.Deadline, func() bool { return w.ackedAfter(agreedAt) }); err != nil {
-		return res, fmt.Errorf("no write succeeded after the failover: %w", err)
+	if err := heal(); err != nil {
+		return res, fmt.Errorf("%s: heal: %w", f.Name, err)
+	}
+	if f.Failover {
+		if res.Rejoin, err = c.rejoin(ctx, res.OldMaster, res.NewMaster, o); err != nil {
+			return res, err
+		}
+		o.progress("old master %s replicates from %s %s after healing", res.OldMaster, res.NewMaster, ms(res.Rejoin))
+	}
+	healedAt := time.Now()
+	if err := poll(ctx, o.Deadline, func() bool { return w.ackedAfter(healedAt) }); err != nil {
+		return res, fmt.Errorf("no write succeeded after healing: %w", err)
 	}
 	time.Sleep(writerCooldown)
 	stopWriter()
+	stopRoles()
+	res.MastersSeen = roles.mostMasters()
 	stats := w.stats()
 	res.WritesAcked, res.WritesFailed, res.WriteGap = stats.Acked, stats.Failed, stats.LongestGap
 	res.WritesResumed = stats.GapEnd.Sub(faultAt)
@@ -134,41 +159,49 @@ func (c *Checker) Drill(ctx context.Context, kind DrillKind, o DrillOptions) (Dr
 		return res, err
 	}
 	_ = w.client.Del(ctx, w.key).Err()
-	o.progress("writes: %d acknowledged, %d failed, %d lost, longest gap %s", res.WritesAcked, res.WritesFailed, res.WritesLost, ms(res.WriteGap))
-
-	if res.Rejoin, err = c.rejoin(ctx, kind, res.OldMaster, res.NewMaster, o); err != nil {
-		return res, err
-	}
-	o.progress("old master %s replicates from %s after %s", res.OldMaster, res.NewMaster, ms(res.Rejoin))
+	o.progress("writes: %d acknowledged, %d failed, %d lost, longest gap %s; at most %d master(s) seen at once",
+		res.WritesAcked, res.WritesFailed, res.WritesLost, ms(res.WriteGap), res.MastersSeen)
 	return res, c.settle(ctx, &res, o)
 }
 
-// inject performs the drill's action; a safe switchover returns its
-// in-progress state, to be finished once the sentinels agree.
-func (c *Checker) inject(ctx context.Context, kind DrillKind, master string, o DrillOptions) (*switchover, error) {
-	switch kind {
-	case DrillCrash:
-		o.progress("crashing master %s", master)
-		return nil, o.Faults.Crash(ctx, master)
-	case DrillSwitchover:
-		return c.safeSwitchover(ctx, master, o)
-	case DrillPlainFailover:
-		o.progress("SENTINEL FAILOVER %s without pausing writes", c.target.MasterName)
-		return nil, c.sentinelFailover(ctx)
-	default:
-		return nil, fmt.Errorf("unknown drill %q (want crash, switchover or plain-failover)", kind)
+// awaitFailover waits until the sentinels agree on a new master and a write
+// succeeds on it.
+func (c *Checker) awaitFailover(ctx context.Context, res *DrillResult, h FaultHandle, w *writer, faultAt time.Time, o DrillOptions) error {
+	sw, err := c.watchSwitch(ctx, res.OldMaster, faultAt, o.Deadline)
+	if err != nil {
+		return err
 	}
+	if err := h.Switched(ctx, sw.master); err != nil {
+		return err
+	}
+	res.NewMaster, res.FirstSwitch, res.AllAgree = sw.master, sw.first, sw.all
+	o.progress("sentinels: first switch after %s, all agree on %s after %s", ms(sw.first), sw.master, ms(sw.all))
+	agreedAt := faultAt.Add(sw.all)
+	if err := poll(ctx, o.Deadline, func() bool { return w.ackedAfter(agreedAt) }); err != nil {
+		return fmt.Errorf("no write succeeded after the failover: %w", err)
+	}
+	return nil
 }
 
-// rejoin brings a crashed master back and waits until it replicates from the
-// new master; after a failover the demoted master must get there on its own.
-func (c *Checker) rejoin(ctx context.Context, kind DrillKind, old, newMaster string, o DrillOptions) (time.Duration, error) {
-	if kind == DrillCrash {
-		o.progress("recovering %s", old)
-		if err := o.Faults.Recover(ctx, old); err != nil {
-			return 0, err
+// holdWithoutFailover keeps a fault that must not cause a failover for its
+// hold time and fails if any sentinel names another master meanwhile.
+func (c *Checker) holdWithoutFailover(ctx context.Context, res *DrillResult, f Fault, faultAt time.Time, o DrillOptions) error {
+	o.progress("holding the fault for %s: the master must stay %s", f.Hold, res.OldMaster)
+	until := faultAt.Add(f.Hold)
+	for time.Now().Before(until) {
+		for addr, m := range c.askMasters(ctx) {
+			if m != "" && m != res.OldMaster {
+				return fmt.Errorf("%s: sentinel %s switched to %s although no failover may happen", f.Name, addr, m)
+			}
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	res.NewMaster = res.OldMaster
+	return nil
+}
+
+// rejoin waits until the old master replicates from the new one.
+func (c *Checker) rejoin(ctx context.Context, old, newMaster string, o DrillOptions) (time.Duration, error) {
 	start := time.Now()
 	err := poll(ctx, o.Deadline, func() bool { return c.replicatesFrom(ctx, old, newMaster) })
 	if err != nil {

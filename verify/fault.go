@@ -1,0 +1,89 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Fault is a failure a drill injects and later heals. The built-in drills are
+// Faults; platforms add their own (pause, partition, ...) from Faults-like
+// primitives.
+type Fault struct {
+	Name string
+	// Inject applies the fault to a cluster whose master is master.
+	Inject func(ctx context.Context, master string) (FaultHandle, error)
+	// Failover is true when Sentinel must elect a new master, false when it
+	// must not (the master keeps its role for the whole Hold).
+	Failover bool
+	// Hold is how long a no-failover fault is kept before it is healed.
+	Hold time.Duration
+}
+
+// FaultHandle is an injected fault.
+type FaultHandle interface {
+	// Switched is told the new master once every sentinel names it.
+	Switched(ctx context.Context, newMaster string) error
+	// Heal undoes the fault (restart, reconnect, unpause ...).
+	Heal(ctx context.Context) error
+}
+
+// FaultFuncs adapts functions to FaultHandle; nil functions do nothing.
+type FaultFuncs struct {
+	OnSwitch func(ctx context.Context, newMaster string) error
+	OnHeal   func(ctx context.Context) error
+}
+
+func (f FaultFuncs) Switched(ctx context.Context, newMaster string) error {
+	if f.OnSwitch == nil {
+		return nil
+	}
+	return f.OnSwitch(ctx, newMaster)
+}
+
+func (f FaultFuncs) Heal(ctx context.Context) error {
+	if f.OnHeal == nil {
+		return nil
+	}
+	return f.OnHeal(ctx)
+}
+
+// builtinFault maps a DrillKind to its Fault.
+func (c *Checker) builtinFault(kind DrillKind, o DrillOptions) (Fault, error) {
+	switch kind {
+	case DrillCrash:
+		if o.Faults == nil {
+			return Fault{}, fmt.Errorf("crash drill: no fault injector for this platform")
+		}
+		return CrashFault(o.Faults), nil
+	case DrillSwitchover:
+		return Fault{Name: string(kind), Failover: true, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
+			s, err := c.safeSwitchover(ctx, master, o.withDefaults())
+			if err != nil {
+				return nil, err
+			}
+			return FaultFuncs{
+				OnSwitch: s.finish,
+				OnHeal:   func(ctx context.Context) error { s.release(ctx); return nil },
+			}, nil
+		}}, nil
+	case DrillPlainFailover:
+		return Fault{Name: string(kind), Failover: true, Inject: func(ctx context.Context, _ string) (FaultHandle, error) {
+			o.withDefaults().progress("SENTINEL FAILOVER %s without pausing writes", c.target.MasterName)
+			return FaultFuncs{}, c.sentinelFailover(ctx)
+		}}, nil
+	default:
+		return Fault{}, fmt.Errorf("unknown drill %q (want crash, switchover or plain-failover)", kind)
+	}
+}
+
+// CrashFault kills the master through the platform and starts it again once
+// a new master took over.
+func CrashFault(p Faults) Fault {
+	return Fault{Name: string(DrillCrash), Failover: true, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
+		if err := p.Crash(ctx, master); err != nil {
+			return nil, err
+		}
+		return FaultFuncs{OnHeal: func(ctx context.Context) error { return p.Recover(ctx, master) }}, nil
+	}}
+}
