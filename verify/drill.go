@@ -48,9 +48,9 @@ type DrillOptions struct {
 
 // DrillResult is what the client and the cluster experienced.
 type DrillResult struct {
-	Kind      string    `json:"kind"`
-	OldMaster string    `json:"oldMaster"`
-	NewMaster string    `json:"newMaster"`
+	Kind      string `json:"kind"`
+	OldMaster string `json:"oldMaster"`
+	NewMaster string `json:"newMaster"`
 	// FirstSwitch: from the fault to the first sentinel naming a new master.
 	FirstSwitch time.Duration `json:"firstSwitchNs"`
 	// AllAgree: from the fault until every answering sentinel names it.
@@ -128,17 +128,19 @@ func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (DrillR
 	}
 	defer func() { _ = heal() }()
 
-	if f.Failover {
-		if err := c.awaitFailover(ctx, &res, handle, w, faultAt, o); err != nil {
-			return res, err
-		}
-	} else if err := c.holdWithoutFailover(ctx, &res, f, faultAt, o); err != nil {
+	switch f.Expect {
+	case FailoverRequired:
+		err = c.awaitFailover(ctx, &res, handle, w, faultAt, o)
+	case FailoverForbidden:
+		err = c.holdWithoutFailover(ctx, &res, f, faultAt, o)
+	}
+	if err != nil {
 		return res, err
 	}
 	if err := heal(); err != nil {
 		return res, fmt.Errorf("%s: heal: %w", f.Name, err)
 	}
-	if f.Failover {
+	if f.Expect == FailoverRequired {
 		if res.Rejoin, err = c.rejoin(ctx, res.OldMaster, res.NewMaster, o); err != nil {
 			return res, err
 		}
@@ -161,7 +163,11 @@ func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (DrillR
 	_ = w.client.Del(ctx, w.key).Err()
 	o.progress("writes: %d acknowledged, %d failed, %d lost, longest gap %s; at most %d master(s) seen at once",
 		res.WritesAcked, res.WritesFailed, res.WritesLost, ms(res.WriteGap), res.MastersSeen)
-	return res, c.settle(ctx, &res, o)
+	err = c.settle(ctx, &res, o)
+	if res.NewMaster == "" {
+		res.NewMaster = res.Health.Master
+	}
+	return res, err
 }
 
 // awaitFailover waits until the sentinels agree on a new master and a write
@@ -205,7 +211,9 @@ func (c *Checker) rejoin(ctx context.Context, old, newMaster string, o DrillOpti
 	start := time.Now()
 	err := poll(ctx, o.Deadline, func() bool { return c.replicatesFrom(ctx, old, newMaster) })
 	if err != nil {
-		return 0, fmt.Errorf("old master %s did not rejoin as a replica of %s: %w", old, newMaster, err)
+		last := observeNode(ctx, old, c.node(old))
+		return 0, fmt.Errorf("old master %s did not rejoin as a replica of %s (it reports role=%s master=%s:%s link=%s, err=%v): %w",
+			old, newMaster, last.Role, last.Info["master_host"], last.Info["master_port"], last.Info["master_link_status"], last.Err, err)
 	}
 	return time.Since(start), nil
 }

@@ -13,12 +13,23 @@ type Fault struct {
 	Name string
 	// Inject applies the fault to a cluster whose master is master.
 	Inject func(ctx context.Context, master string) (FaultHandle, error)
-	// Failover is true when Sentinel must elect a new master, false when it
-	// must not (the master keeps its role for the whole Hold).
-	Failover bool
-	// Hold is how long a no-failover fault is kept before it is healed.
+	// Expect says whether Sentinel must, must not, or may elect a new master.
+	Expect FailoverExpectation
+	// Hold is how long a FailoverForbidden fault is kept before it is healed.
 	Hold time.Duration
 }
+
+// FailoverExpectation is what a fault must do to the master's role.
+type FailoverExpectation int
+
+const (
+	// FailoverRequired: a new master must take over (then the old one rejoins).
+	FailoverRequired FailoverExpectation = iota
+	// FailoverForbidden: no sentinel may name another master during Hold.
+	FailoverForbidden
+	// FailoverAllowed: either is fine; afterwards exactly one master must remain.
+	FailoverAllowed
+)
 
 // FaultHandle is an injected fault.
 type FaultHandle interface {
@@ -57,7 +68,7 @@ func (c *Checker) builtinFault(kind DrillKind, o DrillOptions) (Fault, error) {
 		}
 		return CrashFault(o.Faults), nil
 	case DrillSwitchover:
-		return Fault{Name: string(kind), Failover: true, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
+		return Fault{Name: string(kind), Expect: FailoverRequired, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
 			s, err := c.safeSwitchover(ctx, master, o.withDefaults())
 			if err != nil {
 				return nil, err
@@ -68,7 +79,7 @@ func (c *Checker) builtinFault(kind DrillKind, o DrillOptions) (Fault, error) {
 			}, nil
 		}}, nil
 	case DrillPlainFailover:
-		return Fault{Name: string(kind), Failover: true, Inject: func(ctx context.Context, _ string) (FaultHandle, error) {
+		return Fault{Name: string(kind), Expect: FailoverRequired, Inject: func(ctx context.Context, _ string) (FaultHandle, error) {
 			o.withDefaults().progress("SENTINEL FAILOVER %s without pausing writes", c.target.MasterName)
 			return FaultFuncs{}, c.sentinelFailover(ctx)
 		}}, nil
@@ -80,7 +91,7 @@ func (c *Checker) builtinFault(kind DrillKind, o DrillOptions) (Fault, error) {
 // CrashFault kills the master through the platform and starts it again once
 // a new master took over.
 func CrashFault(p Faults) Fault {
-	return Fault{Name: string(DrillCrash), Failover: true, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
+	return Fault{Name: string(DrillCrash), Expect: FailoverRequired, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
 		if err := p.Crash(ctx, master); err != nil {
 			return nil, err
 		}

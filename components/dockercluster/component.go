@@ -84,10 +84,12 @@ func (b builder) build(c *DockerSentinelCluster) error {
 		return err
 	}
 	for i := range b.spec.DataNodeCount() {
-		// Replicas start after the initial master so their first sync succeeds.
+		// Each node waits for the previous one to be healthy: replicas start
+		// after the initial master, and replacements (new image, password...)
+		// roll one node at a time instead of stopping every node at once.
 		var deps []pulumi.Resource
-		if i != cluster.InitialMaster {
-			deps = append(deps, c.Nodes[cluster.InitialMaster])
+		if i > 0 {
+			deps = append(deps, c.Nodes[i-1])
 		}
 		node, err := b.dataNode(c.Network, i, deps)
 		if err != nil {

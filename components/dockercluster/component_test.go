@@ -187,7 +187,7 @@ func TestDockerSentinelCluster_Dependencies(t *testing.T) {
 	want := map[string][]string{
 		"redis-test-node-0":   nil,
 		"redis-test-node-1":   {"redis-test-node-0"},
-		"redis-test-node-2":   {"redis-test-node-0"},
+		"redis-test-node-2":   {"redis-test-node-1"}, // one node at a time
 		"redis-test-settings": append(slices.Clone(nodes), sentinels...),
 	}
 	for _, s := range sentinels {

@@ -7,6 +7,10 @@ import (
 	"github.com/platform-team/redis-sentinel/components/cluster"
 )
 
+// LiveNodeSettings are the data-node settings SettingsScript applies at run
+// time; StartScript carries them over a restart.
+var LiveNodeSettings = []string{"min-replicas-to-write", "min-replicas-max-lag"}
+
 // SettingsJobTimeoutSeconds bounds how long SettingsScript waits for every
 // process to accept its settings (they may still be starting).
 const SettingsJobTimeoutSeconds = 120
@@ -50,8 +54,8 @@ func SettingsScript(s cluster.Spec, l cluster.Layout) string {
 		t, w := s.Timers, s.WriteSafety
 		for _, n := range l.Nodes {
 			b.WriteString(lines(
-				fmt.Sprintf("apply %s %d OK CONFIG SET min-replicas-to-write %d min-replicas-max-lag %d",
-					n.Host, n.Port, w.MinReplicasToWrite, w.MinReplicasMaxLagSeconds),
+				fmt.Sprintf("apply %s %d OK CONFIG SET %s %d %s %d", n.Host, n.Port,
+					LiveNodeSettings[0], w.MinReplicasToWrite, LiveNodeSettings[1], w.MinReplicasMaxLagSeconds),
 				fmt.Sprintf("apply %s %d OK CONFIG REWRITE", n.Host, n.Port),
 			))
 		}

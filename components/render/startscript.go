@@ -34,7 +34,9 @@ var ContainerStartPaths = StartPaths{
 // truth after any failover), the role the node last persisted (CONFIG REWRITE
 // keeps `replicaof` in the live config; sentinels may be restarting too),
 // then the bootstrap role (ordinal 0 is master). So a replaced or restarted
-// node never comes back as a second master.
+// node never comes back as a second master. Settings applied live
+// (LiveNodeSettings) are carried over from the previous live config, so a
+// restart keeps them until the settings job runs again.
 func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 	self := l.Nodes[i]
 	var sentinels []string
@@ -66,6 +68,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		`  master=${initial:-$self} source="bootstrap"`,
 		"fi",
 		`grep -v '^replicaof ' "$bootstrap" >"$conf.next"`,
+		fmt.Sprintf(`[ -f "$conf" ] && grep -E '^(%s) ' "$conf" >>"$conf.next"`, strings.Join(LiveNodeSettings, "|")),
 		`[ "$master" = "$self" ] || echo "replicaof $master" >>"$conf.next"`,
 		`mv "$conf.next" "$conf"`,
 		`echo "start: following master $master (from $source)"`,

@@ -42,6 +42,14 @@ func newStartScriptRun(t *testing.T, c *redistest.Cluster) *startScriptRun {
 // chose ("" for master).
 func (r *startScriptRun) replicaOf(i int) string {
 	r.t.Helper()
+	_, target := r.runAs(i)
+	return target
+}
+
+// runAs runs the script as node i and returns the live config it wrote and
+// the replicaof target in it.
+func (r *startScriptRun) runAs(i int) (string, string) {
+	r.t.Helper()
 	if err := os.WriteFile(r.paths.BootstrapConf, []byte(render.RedisConf(r.c.Spec, r.c.Layout, i)), 0o600); err != nil {
 		r.t.Fatal(err)
 	}
@@ -55,7 +63,7 @@ func (r *startScriptRun) replicaOf(i int) string {
 			target = rest
 		}
 	}
-	return target
+	return string(out), target
 }
 
 func hostPort(e cluster.Endpoint) string { return strings.Replace(e.String(), ":", " ", 1) }
@@ -97,6 +105,19 @@ func TestStartScript_RoleSources(t *testing.T) {
 		}
 		if got := run.replicaOf(1); got != "" {
 			t.Fatalf("a node persisted as master follows %q", got)
+		}
+	})
+
+	t.Run("live settings survive a restart", func(t *testing.T) {
+		if err := os.WriteFile(run.paths.Conf, []byte("port 1\nmin-replicas-to-write 1\nmin-replicas-max-lag 2\nmaxmemory 5mb\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		conf, _ := run.runAs(1)
+		if !strings.Contains(conf, "\nmin-replicas-to-write 1\n") || !strings.Contains(conf, "\nmin-replicas-max-lag 2\n") {
+			t.Fatalf("live settings dropped:\n%s", conf)
+		}
+		if strings.Contains(conf, "maxmemory") {
+			t.Fatalf("a setting not managed live was carried over:\n%s", conf)
 		}
 	})
 

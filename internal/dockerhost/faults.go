@@ -16,7 +16,7 @@ type ClusterFaults struct {
 
 // Crash SIGKILLs the container of the node announced at addr.
 func (f ClusterFaults) Crash(ctx context.Context, addr string) error {
-	name, err := f.container(ctx, addr)
+	name, err := f.Container(ctx, addr)
 	if err != nil {
 		return err
 	}
@@ -25,14 +25,15 @@ func (f ClusterFaults) Crash(ctx context.Context, addr string) error {
 
 // Recover starts that container again.
 func (f ClusterFaults) Recover(ctx context.Context, addr string) error {
-	name, err := f.container(ctx, addr)
+	name, err := f.Container(ctx, addr)
 	if err != nil {
 		return err
 	}
 	return f.Host.Start(ctx, name)
 }
 
-func (f ClusterFaults) container(ctx context.Context, addr string) (string, error) {
+// Container names the container of the node announced at addr.
+func (f ClusterFaults) Container(ctx context.Context, addr string) (string, error) {
 	_, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", fmt.Errorf("node address %q: %w", addr, err)

@@ -4,9 +4,11 @@
 package dockerhost
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/docker/docker/api/types/container"
@@ -14,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
 )
@@ -153,4 +156,88 @@ func (h *Host) ContainerIDs(ctx context.Context, clusterName string) (map[string
 		ids[trimSlash(c.Names[0])] = c.ID
 	}
 	return ids, nil
+}
+
+// Pause freezes every process of a container (TCP still accepts, nothing answers).
+func (h *Host) Pause(ctx context.Context, name string) error {
+	if err := h.api.ContainerPause(ctx, name); err != nil {
+		return fmt.Errorf("pause %s: %w", name, err)
+	}
+	return nil
+}
+
+// Unpause resumes a paused container.
+func (h *Host) Unpause(ctx context.Context, name string) error {
+	if err := h.api.ContainerUnpause(ctx, name); err != nil {
+		return fmt.Errorf("unpause %s: %w", name, err)
+	}
+	return nil
+}
+
+// Stop stops a container cleanly (SIGTERM, then SIGKILL after the timeout).
+func (h *Host) Stop(ctx context.Context, name string) error {
+	if err := h.api.ContainerStop(ctx, name, container.StopOptions{}); err != nil {
+		return fmt.Errorf("stop %s: %w", name, err)
+	}
+	return nil
+}
+
+// Restart restarts a container.
+func (h *Host) Restart(ctx context.Context, name string) error {
+	if err := h.api.ContainerRestart(ctx, name, container.StopOptions{}); err != nil {
+		return fmt.Errorf("restart %s: %w", name, err)
+	}
+	return nil
+}
+
+// Disconnect cuts a container off a network: a real partition.
+func (h *Host) Disconnect(ctx context.Context, networkName, name string) error {
+	if err := h.api.NetworkDisconnect(ctx, networkName, name, true); err != nil {
+		return fmt.Errorf("disconnect %s from %s: %w", name, networkName, err)
+	}
+	return nil
+}
+
+// Connect attaches a container to a network again, under its name as alias.
+func (h *Host) Connect(ctx context.Context, networkName, name string) error {
+	settings := &network.EndpointSettings{Aliases: []string{name}}
+	if err := h.api.NetworkConnect(ctx, networkName, name, settings); err != nil {
+		return fmt.Errorf("connect %s to %s: %w", name, networkName, err)
+	}
+	return nil
+}
+
+// Exec runs a command in a running container and returns its combined output.
+func (h *Host) Exec(ctx context.Context, name string, cmd ...string) (string, error) {
+	created, err := h.api.ContainerExecCreate(ctx, name, container.ExecOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
+	if err != nil {
+		return "", fmt.Errorf("exec in %s: %w", name, err)
+	}
+	attached, err := h.api.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
+	if err != nil {
+		return "", fmt.Errorf("exec in %s: attach: %w", name, err)
+	}
+	defer attached.Close()
+	var stdout, stderr bytes.Buffer
+	if _, err := stdcopy.StdCopy(&stdout, &stderr, attached.Reader); err != nil {
+		return "", fmt.Errorf("exec in %s: read output: %w", name, err)
+	}
+	return stdout.String() + stderr.String(), nil
+}
+
+// ContainersByRole lists a cluster's container names with the given role label,
+// ordered by name.
+func (h *Host) ContainersByRole(ctx context.Context, clusterName string, role cluster.Role) ([]string, error) {
+	f := clusterFilter(clusterName)
+	f.Add("label", cluster.LabelRole+"="+string(role))
+	list, err := h.api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list %s containers of %s: %w", role, clusterName, err)
+	}
+	var names []string
+	for _, c := range list {
+		names = append(names, trimSlash(c.Names[0]))
+	}
+	slices.Sort(names)
+	return names, nil
 }

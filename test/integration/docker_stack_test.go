@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"strconv"
 	"testing"
@@ -24,17 +25,26 @@ import (
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
-// Test stacks use their own subnet and host ports, clear of the quick-start stack.
-const (
-	testSubnet           = "172.28.250.0/24"
-	testNodePortBase     = 18379
-	testSentinelPortBase = 38379
-)
+// testSlot places a test stack on its own subnet and host ports, clear of the
+// quick-start stack and of each other: slot n uses 172.28.(250+n).0/24 and
+// host ports 18379+100n / 38379+100n.
+type testSlot int
+
+func (s testSlot) config() map[string]string {
+	return map[string]string{
+		cluster.KeyDockerSubnet:           fmt.Sprintf("172.28.%d.0/24", 250+int(s)),
+		cluster.KeyDockerNodePortBase:     strconv.Itoa(18379 + 100*int(s)),
+		cluster.KeyDockerSentinelPortBase: strconv.Itoa(38379 + 100*int(s)),
+	}
+}
 
 func TestMain(m *testing.M) {
 	redislog.Install()
 	os.Exit(m.Run())
 }
+
+// testPassphrase encrypts the throwaway test stacks' secrets.
+const testPassphrase = "integration-test-only"
 
 type dockerStack struct {
 	t        *testing.T
@@ -42,32 +52,33 @@ type dockerStack struct {
 	host     *dockerhost.Host
 	name     string // cluster name: the resource prefix and label value
 	password string
+	backend  string // the file backend's directory: the Pulumi state
 }
 
-func newDockerStack(t *testing.T, ctx context.Context) *dockerStack {
+func newDockerStack(t *testing.T, ctx context.Context, slot testSlot, extra map[string]string) *dockerStack {
 	testenv.RequirePulumi(t)
 	testenv.RequireDockerPlugin(t)
 	host := testenv.RequireDocker(t, testenv.LocalImage)
 
 	suffix := randomHex(3)
-	d := &dockerStack{t: t, host: host, name: "it-" + suffix, password: "it-" + randomHex(12)}
+	d := &dockerStack{t: t, host: host, name: "it-" + suffix, password: "it-" + randomHex(12), backend: t.TempDir()}
 	s, err := automation.UpsertInlineStack(ctx, "it-"+suffix, automation.InlineOptions{
-		BackendURL: "file://" + t.TempDir(),
-		Passphrase: "integration-test-only",
+		BackendURL: "file://" + d.backend,
+		Passphrase: testPassphrase,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.stack = s
-	d.setConfig(ctx, map[string]string{
-		cluster.KeyName:                   d.name,
-		cluster.KeyImage:                  testenv.LocalImage,
-		cluster.KeyDownAfter:              "1000",
-		cluster.KeyFailoverTimeout:        "10000",
-		cluster.KeyDockerSubnet:           testSubnet,
-		cluster.KeyDockerNodePortBase:     strconv.Itoa(testNodePortBase),
-		cluster.KeyDockerSentinelPortBase: strconv.Itoa(testSentinelPortBase),
-	})
+	config := map[string]string{
+		cluster.KeyName:            d.name,
+		cluster.KeyImage:           testenv.LocalImage,
+		cluster.KeyDownAfter:       "1000",
+		cluster.KeyFailoverTimeout: "10000",
+	}
+	maps.Copy(config, slot.config())
+	maps.Copy(config, extra)
+	d.setConfig(ctx, config)
 	// Destroy even when the test fails, so no container outlives it.
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -103,7 +114,7 @@ func (d *dockerStack) up(ctx context.Context) (auto.UpResult, time.Duration) {
 func TestDockerStack_UpFailoverDestroy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	d := newDockerStack(t, ctx)
+	d := newDockerStack(t, ctx, 0, nil)
 
 	res, took := d.up(ctx)
 	t.Logf("pulumi up (empty → ready): %s", took.Round(time.Millisecond))
@@ -122,6 +133,10 @@ func TestDockerStack_UpFailoverDestroy(t *testing.T) {
 	if want := deployed.Nodes[cluster.InitialMaster]; initialMaster != want {
 		t.Fatalf("initial master %s, want node 0 at %s", initialMaster, want)
 	}
+
+	t.Run("the password appears nowhere in plaintext", func(t *testing.T) {
+		requireNoSecretLeak(t, ctx, d)
+	})
 
 	t.Run("second up reports no changes", func(t *testing.T) {
 		res, _ := d.up(ctx)

@@ -1,0 +1,62 @@
+package integration
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/platform-team/redis-sentinel/automation"
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/internal/faultmatrix"
+	"github.com/platform-team/redis-sentinel/verify"
+)
+
+// TestFaultMatrix_FastSubset runs the CI subset of the fault matrix on a
+// prod-like Docker stack (min-replicas-to-write 1): every case must end healthy
+// with exactly one master, and no acknowledged write may be lost. The full
+// matrix runs from scripts/fault-matrix.sh.
+func TestFaultMatrix_FastSubset(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	d := newDockerStack(t, ctx, 1, map[string]string{
+		cluster.KeyMinReplicasToWrite: "1",
+		cluster.KeyMinReplicasMaxLag:  "2",
+	})
+	res, _ := d.up(ctx)
+	deployed, err := automation.DeployedFromOutputs(res.Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := verify.Target{Sentinels: deployed.Sentinels, MasterName: deployed.MasterName,
+		Password: deployed.AppEnv[cluster.EnvPassword], Nodes: deployed.Nodes,
+		Expect: verify.Expectations{Replicas: 2, Timers: &deployed.Timers}}
+	requireHealthy(t, ctx, target)
+	checker, err := verify.NewChecker(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checker.Close()
+
+	env := faultmatrix.Env{Host: d.host, Cluster: d.name, Network: cluster.Spec{Name: d.name}.NetworkName(), DownAfter: time.Second}
+	var cases []faultmatrix.Case
+	for _, c := range faultmatrix.Cases(env) {
+		if c.Fast {
+			cases = append(cases, c)
+		}
+	}
+	rows := faultmatrix.Run(ctx, checker, cases, verify.DrillOptions{Deadline: 45 * time.Second, Progress: func(m string) { t.Log(m) }})
+	var table strings.Builder
+	_ = faultmatrix.PrintTable(&table, rows)
+	t.Logf("fault matrix (fast subset):\n%s", table.String())
+	for _, r := range rows {
+		switch {
+		case r.Err != "":
+			t.Errorf("%s: %s", r.Case, r.Err)
+		case r.Result.WritesLost != 0:
+			t.Errorf("%s: %d acknowledged writes lost", r.Case, r.Result.WritesLost)
+		case !r.Result.Health.Passed():
+			t.Errorf("%s: unhealthy afterwards", r.Case)
+		}
+	}
+}
