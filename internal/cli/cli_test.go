@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +14,9 @@ import (
 
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	if os.Getenv(EnvAuditLog) == "" {
+		t.Setenv(EnvAuditLog, "off")
+	}
 	var stdout, stderr bytes.Buffer
 	code := Main(args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
@@ -87,4 +92,31 @@ func TestMain_ExitCodes(t *testing.T) {
 			t.Fatalf("report %+v, progress %s", report, errOut)
 		}
 	})
+}
+
+func TestMain_WritesAuditRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	t.Setenv(EnvAuditLog, path)
+	t.Setenv(cluster.EnvSentinels, "")
+	if code, _, _ := run(t, "verify", "--sentinels", "127.0.0.1:1"); code != ExitUsage {
+		t.Fatalf("exit %d, want %d (nothing listens on port 1)", code, ExitUsage)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d audit records, want start and end:\n%s", len(lines), data)
+	}
+	var start, end map[string]any
+	if json.Unmarshal([]byte(lines[0]), &start) != nil || json.Unmarshal([]byte(lines[1]), &end) != nil {
+		t.Fatalf("records are not JSON:\n%s", data)
+	}
+	if start["event"] != "start" || start["user"] == "" || !strings.Contains(start["command"].(string), "verify --sentinels 127.0.0.1:1") || start["time"] == nil {
+		t.Fatalf("start record %v", start)
+	}
+	if end["event"] != "end" || end["exitCode"] != float64(ExitUsage) || end["error"] == nil {
+		t.Fatalf("end record %v", end)
+	}
 }

@@ -31,17 +31,28 @@ func checksFailed(err error) error { return checkFailure{err} }
 
 // Main runs the command and returns its exit code; only main exits.
 func Main(args []string, stdout, stderr io.Writer) int {
+	audit := openAudit(args)
+	audit.begin()
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
-	if err == nil {
+	code := exitCode(err)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+	}
+	audit.end(code, err)
+	return code
+}
+
+func exitCode(err error) int {
+	switch {
+	case err == nil:
 		return ExitOK
-	}
-	fmt.Fprintln(stderr, "error:", err)
-	if errors.As(err, new(checkFailure)) {
+	case errors.As(err, new(checkFailure)):
 		return ExitCheckFailed
+	default:
+		return ExitUsage
 	}
-	return ExitUsage
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
