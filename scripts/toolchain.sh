@@ -32,58 +32,34 @@ ensure_cli() {
     log "using installed $installed"
     return
   fi
-  log "building pulumi CLI v$PULUMI_VERSION from the Go module proxy (cold: ~13 min)"
-  local mod=$tools/src/pulumi-cli
-  mkdir -p "$mod"
-  cat >"$mod/go.mod" <<MOD
-module local/pulumi-cli
-
-go 1.24
-
-require github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
-
-// Copied from pkg/v3's own go.mod: replace directives do not apply to dependencies.
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
-MOD
-  cat >"$mod/tools.go" <<'SRC'
-//go:build tools
-
-package tools
-
-import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
-SRC
-  (cd "$mod" && GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
-   cd "$mod" && GOFLAGS=-mod=mod go build -trimpath \
-     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-     -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  log "building pulumi CLI v$PULUMI_VERSION from the Go module proxy (cold: ~4-13 min)"
+  # pkg/v3's own replace directive, copied: replaces do not apply to dependencies.
+  build_wrapped pulumi-cli github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" \
+    "github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$bin/pulumi"
 }
 
 ensure_language_host() {
   if [ -x "$bin/pulumi-language-go" ]; then return; fi
   log "building pulumi-language-go from sdk v$LANGUAGE_HOST_SDK_VERSION"
-  local mod=$tools/src/pulumi-language-go
+  # sdk/v3's own replace directive, copied.
+  build_wrapped pulumi-language-go github.com/pulumi/pulumi/sdk/v3 "$LANGUAGE_HOST_SDK_VERSION" \
+    "golang.org/x/text => golang.org/x/text v0.3.6" \
+    github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go "$bin/pulumi-language-go"
+}
+
+# build_wrapped NAME MODULE VERSION REPLACE PACKAGE OUTPUT: builds PACKAGE of
+# MODULE@vVERSION through a throwaway wrapper module carrying REPLACE, with the
+# version stamped in.
+build_wrapped() {
+  local name=$1 module=$2 version=$3 replace=$4 pkg=$5 out=$6
+  local mod=$tools/src/$name
   mkdir -p "$mod"
-  cat >"$mod/go.mod" <<MOD
-module local/pulumi-language-go
-
-go 1.24
-
-require github.com/pulumi/pulumi/sdk/v3 v$LANGUAGE_HOST_SDK_VERSION
-
-// Copied from sdk/v3's own go.mod.
-replace golang.org/x/text => golang.org/x/text v0.3.6
-MOD
-  cat >"$mod/tools.go" <<'SRC'
-//go:build tools
-
-package tools
-
-import _ "github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go"
-SRC
+  printf 'module local/%s\n\ngo 1.24\n\nrequire %s v%s\n\nreplace %s\n' "$name" "$module" "$version" "$replace" >"$mod/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >"$mod/tools.go"
   (cd "$mod" && GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
    cd "$mod" && GOFLAGS=-mod=mod go build -trimpath \
-     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGUAGE_HOST_SDK_VERSION" \
-     -o "$bin/pulumi-language-go" github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go)
+     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" -o "$out" "$pkg")
 }
 
 ensure_cli

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/platform-team/redis-sentinel/internal/redistest"
+	"github.com/platform-team/redis-sentinel/internal/testenv"
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
@@ -80,7 +81,7 @@ func TestPlainFailover_OldMasterAcknowledgesWritesThatAreLost(t *testing.T) {
 	if err := sentinel.Failover(ctx, c.Spec.MasterName).Err(); err != nil {
 		t.Fatal(err)
 	}
-	promoted := waitUntil(t, 15*time.Second, "a replica is promoted", func() (string, bool) {
+	promoted := testenv.WaitFor(t, 15*time.Second, "a replica is promoted", func() (string, bool) {
 		for _, n := range c.Layout.Nodes[1:] {
 			cl := redis.NewClient(&redis.Options{Addr: n.String(), Password: c.Spec.Password})
 			role, err := cl.Do(ctx, "ROLE").Slice()
@@ -97,7 +98,7 @@ func TestPlainFailover_OldMasterAcknowledgesWritesThatAreLost(t *testing.T) {
 	}
 	newMaster := redis.NewClient(&redis.Options{Addr: promoted, Password: c.Spec.Password})
 	defer newMaster.Close()
-	waitUntil(t, 30*time.Second, "Sentinel demotes the old master and it resyncs", func() (string, bool) {
+	testenv.WaitFor(t, 30*time.Second, "Sentinel demotes the old master and it resyncs", func() (string, bool) {
 		info, err := stale.Info(ctx, "replication").Result()
 		return info, err == nil && strings.Contains(info, "master_link_status:up")
 	})
@@ -108,19 +109,4 @@ func TestPlainFailover_OldMasterAcknowledgesWritesThatAreLost(t *testing.T) {
 
 	res := drill(t, c, verify.DrillPlainFailover)
 	t.Logf("plain failover drill through go-redis: %d acknowledged writes lost (0 or more, depending on timing)", res.WritesLost)
-}
-
-func waitUntil(t *testing.T, within time.Duration, what string, cond func() (string, bool)) string {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		v, ok := cond()
-		if ok {
-			return v
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -91,3 +91,20 @@ func RequireDocker(t testing.TB, image string) *dockerhost.Host {
 	}
 	return host
 }
+
+// WaitFor polls cond until it holds or within passes, then fails the test
+// with what and cond's last observation; it returns the observation.
+func WaitFor(t testing.TB, within time.Duration, what string, cond func() (string, bool)) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		obs, ok := cond()
+		if ok {
+			return obs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not true within %s: %s; last: %s", within, what, obs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -234,28 +234,11 @@ func requireHealthy(t *testing.T, ctx context.Context, target verify.Target) str
 	defer checker.Close()
 	var last verify.Report
 	// Replicas may still be finishing their first sync right after `up`.
-	waitFor(t, 15*time.Second, "all health checks pass", func() (string, bool) {
+	testenv.WaitFor(t, 15*time.Second, "all health checks pass", func() (string, bool) {
 		last = checker.Check(ctx)
 		return fmt.Sprint(last.Failed()), last.Passed()
 	})
 	return last.Master
-}
-
-// waitFor polls cond until it holds or the deadline passes (then fails with
-// the last observation).
-func waitFor(t *testing.T, within time.Duration, what string, cond func() (string, bool)) string {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		obs, ok := cond()
-		if ok {
-			return obs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not true within %s: %s; last: %s", within, what, obs)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func randomHex(n int) string {
