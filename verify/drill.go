@@ -42,6 +42,10 @@ type DrillOptions struct {
 	Deadline time.Duration
 	// Faults is required by DrillCrash.
 	Faults Faults
+	// WaitReplicas > 0 makes the writer count a write as acknowledged only
+	// when WAIT confirms that many replicas have it (synchronous-replication
+	// semantics). 0 (default) counts the master's reply, as most apps do.
+	WaitReplicas int
 	// Progress, when set, receives one line per drill phase.
 	Progress func(msg string)
 }
@@ -107,7 +111,7 @@ func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (DrillR
 	res.OldMaster = pre.Master
 	o.progress("%s drill: master %s, writer every %s", f.Name, res.OldMaster, o.WriteInterval)
 
-	w, stopWriter := c.startWriter(ctx, o.WriteInterval)
+	w, stopWriter := c.startWriter(ctx, o.WriteInterval, o.WaitReplicas)
 	defer stopWriter()
 	roles, stopRoles := c.startRoleSampler(ctx)
 	defer stopRoles()
@@ -231,7 +235,7 @@ func (c *Checker) settle(ctx context.Context, res *DrillResult, o DrillOptions) 
 	return nil
 }
 
-func (c *Checker) startWriter(ctx context.Context, interval time.Duration) (*writer, func()) {
+func (c *Checker) startWriter(ctx context.Context, interval time.Duration, waitReplicas int) (*writer, func()) {
 	client := redis.NewFailoverClient(&redis.FailoverOptions{
 		MasterName:       c.target.MasterName,
 		SentinelAddrs:    c.target.Sentinels,
@@ -242,7 +246,7 @@ func (c *Checker) startWriter(ctx context.Context, interval time.Duration) (*wri
 		WriteTimeout:     c.target.Timeout,
 		MaxRetries:       -1, // one attempt per write: what is acknowledged is counted honestly
 	})
-	w := newWriter(client, KeyPrefix+"drill:"+randomHex(), interval)
+	w := newWriter(client, KeyPrefix+"drill:"+randomHex(), interval, waitReplicas)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -17,6 +17,9 @@ type writer struct {
 	client   *redis.Client
 	key      string
 	interval time.Duration
+	// replicas > 0 makes a write count as acknowledged only once WAIT reports
+	// that many replicas have it: what an app needing durability does.
+	replicas int
 
 	mu     sync.Mutex
 	acked  []ackedWrite
@@ -29,9 +32,12 @@ type ackedWrite struct {
 	at  time.Time
 }
 
-func newWriter(client *redis.Client, key string, interval time.Duration) *writer {
-	return &writer{client: client, key: key, interval: interval}
+func newWriter(client *redis.Client, key string, interval time.Duration, replicas int) *writer {
+	return &writer{client: client, key: key, interval: interval, replicas: replicas}
 }
+
+// waitTimeout bounds WAIT for replica acknowledgement.
+const waitTimeout = 100 * time.Millisecond
 
 // run writes until ctx is done.
 func (w *writer) run(ctx context.Context) {
@@ -52,7 +58,7 @@ func (w *writer) writeOne(ctx context.Context) {
 	w.seq++
 	seq := w.seq
 	w.mu.Unlock()
-	err := w.client.RPush(ctx, w.key, seq).Err()
+	err := w.push(ctx, seq)
 	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -61,6 +67,27 @@ func (w *writer) writeOne(ctx context.Context) {
 		return
 	}
 	w.acked = append(w.acked, ackedWrite{seq: seq, at: now})
+}
+
+// push appends seq; with replicas > 0, RPUSH and WAIT go down one connection
+// and the write counts only when enough replicas confirm it.
+func (w *writer) push(ctx context.Context, seq int) error {
+	if w.replicas == 0 {
+		return w.client.RPush(ctx, w.key, seq).Err()
+	}
+	var waited *redis.Cmd
+	_, err := w.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.RPush(ctx, w.key, seq)
+		waited = p.Do(ctx, "WAIT", w.replicas, waitTimeout.Milliseconds())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n, err := waited.Int64(); err != nil || n < int64(w.replicas) {
+		return fmt.Errorf("WAIT: %d of %d replicas acknowledged", n, w.replicas)
+	}
+	return nil
 }
 
 // writeStats summarizes what the client experienced.

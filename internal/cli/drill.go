@@ -21,6 +21,7 @@ type drillOptions struct {
 	target   targetFlags
 	runs     int
 	interval time.Duration
+	wait     int
 	deadline time.Duration
 	asJSON   bool
 }
@@ -42,6 +43,7 @@ func newDrillCommand(stdout, stderr io.Writer) *cobra.Command {
 	o.target.bind(cmd.Flags())
 	cmd.Flags().IntVar(&o.runs, "runs", 1, "repeat the drill and summarize (min/median/max)")
 	cmd.Flags().DurationVar(&o.interval, "interval", 10*time.Millisecond, "background writer period")
+	cmd.Flags().IntVar(&o.wait, "wait-replicas", 0, "a write counts as acknowledged once WAIT confirms this many replicas (0: the master's reply alone)")
 	cmd.Flags().DurationVar(&o.deadline, "deadline", 60*time.Second, "bound on each wait (failover, recovery, health)")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print results as JSON")
 	return cmd
@@ -70,7 +72,7 @@ func runDrill(ctx context.Context, kind verify.DrillKind, o drillOptions, stdout
 	defer checker.Close()
 
 	start := time.Now()
-	opts := verify.DrillOptions{WriteInterval: o.interval, Deadline: o.deadline, Faults: faults,
+	opts := verify.DrillOptions{WriteInterval: o.interval, Deadline: o.deadline, Faults: faults, WaitReplicas: o.wait,
 		Progress: func(msg string) { fmt.Fprintf(stderr, "%7s  %s\n", time.Since(start).Round(time.Millisecond), msg) }}
 	var results []verify.DrillResult
 	for run := 1; run <= o.runs; run++ {

@@ -21,6 +21,7 @@ type matrixOptions struct {
 	target   targetFlags
 	fast     bool
 	only     string
+	wait     int
 	deadline time.Duration
 	asJSON   bool
 }
@@ -38,6 +39,7 @@ func newMatrixCommand(stdout, stderr io.Writer) *cobra.Command {
 	o.target.bind(cmd.Flags())
 	cmd.Flags().BoolVar(&o.fast, "fast", false, "only the fast subset CI runs")
 	cmd.Flags().StringVar(&o.only, "only", "", "only cases whose name contains this text")
+	cmd.Flags().IntVar(&o.wait, "wait-replicas", 1, "a write counts as acknowledged once WAIT confirms this many replicas (0: the master's reply alone)")
 	cmd.Flags().DurationVar(&o.deadline, "deadline", 60*time.Second, "bound on each wait")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print rows as JSON")
 	return cmd
@@ -74,7 +76,7 @@ func runMatrix(ctx context.Context, o matrixOptions, stdout, stderr io.Writer) e
 		}
 	}
 	start := time.Now()
-	rows := faultmatrix.Run(ctx, checker, cases, verify.DrillOptions{Deadline: o.deadline,
+	rows := faultmatrix.Run(ctx, checker, cases, verify.DrillOptions{Deadline: o.deadline, WaitReplicas: o.wait,
 		Progress: func(msg string) { fmt.Fprintf(stderr, "%7s  %s\n", time.Since(start).Round(time.Second), msg) }})
 	if o.asJSON {
 		enc := json.NewEncoder(stdout)
