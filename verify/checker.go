@@ -132,6 +132,7 @@ func (c *Checker) Check(ctx context.Context) Report {
 
 	addrs := c.nodeAddrs(master, views)
 	nodes := observeNodes(ctx, c.nodeClients(addrs), addrs)
+	r.ReplicasOnline, r.Quorum = replicasOnline(master, nodes), configuredQuorum(views)
 	timed(func() Result { return checkMasterRole(master, nodes) })
 	timed(func() Result { return checkSingleMaster(master, nodes) })
 	timed(func() Result { return checkReplication(master, nodes, t.Expect.Replicas, t.Expect.MaxReplicationLag) })

@@ -130,3 +130,14 @@ func checkReplication(master string, nodes []nodeView, expectReplicas int, maxLa
 	}
 	return pass(CheckReplication, "%d replicas online, links up, worst lag %d bytes", connected, worstLag)
 }
+
+// replicasOnline is the agreed master's connected_slaves (0 if unknown).
+func replicasOnline(master string, nodes []nodeView) int {
+	for _, n := range nodes {
+		if n.Addr == master && n.Err == nil {
+			v, _ := strconv.Atoi(n.Info["connected_slaves"])
+			return v
+		}
+	}
+	return 0
+}

@@ -32,9 +32,13 @@ type Report struct {
 	Master string `json:"master"`
 	// SentinelsAnswered counts sentinels that could be asked at all; 0 means
 	// a connection problem rather than an unhealthy cluster.
-	SentinelsAnswered int           `json:"sentinelsAnswered"`
-	Results           []Result      `json:"results"`
-	Elapsed           time.Duration `json:"elapsedNs"`
+	SentinelsAnswered int `json:"sentinelsAnswered"`
+	// ReplicasOnline is the master's connected replica count.
+	ReplicasOnline int `json:"replicasOnline"`
+	// Quorum is the quorum the sentinels are configured with.
+	Quorum  int           `json:"quorum"`
+	Results []Result      `json:"results"`
+	Elapsed time.Duration `json:"elapsedNs"`
 }
 
 // Passed reports whether every check passed.

@@ -135,3 +135,14 @@ func orNone(s string) string {
 	}
 	return s
 }
+
+// configuredQuorum is the quorum the first answering sentinel reports.
+func configuredQuorum(views []sentinelView) int {
+	for _, v := range views {
+		if v.Err == nil {
+			q, _ := strconv.Atoi(v.Info["quorum"])
+			return q
+		}
+	}
+	return 0
+}
