@@ -1,6 +1,10 @@
 package cluster
 
-import "fmt"
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+)
 
 // Config keys, named once for validation messages, the stack loader and docs.
 const (
@@ -25,6 +29,9 @@ const (
 	KeyDockerSubnet           = "dockerSubnet"
 	KeyDockerNodePortBase     = "dockerNodePortBase"
 	KeyDockerSentinelPortBase = "dockerSentinelPortBase"
+	// KeyRolloutSwitchover (bool) makes `rollout` gate the stage on a
+	// switchover drill as well as the health checks. Not part of Spec.
+	KeyRolloutSwitchover = "rolloutSwitchover"
 )
 
 // Labels put on every resource so tools and tests find a stack's parts.
@@ -51,6 +58,8 @@ const (
 	RedisConfPath      = DataDir + "/redis.conf"
 	SentinelConfPath   = DataDir + "/sentinel.conf"
 	BootstrapConfPath  = "/run/redis-sentinel/redis.conf"
+	SentinelBootPath   = "/run/redis-sentinel/sentinel.conf"
+	SentinelStartPath  = "/run/redis-sentinel/start-sentinel.sh"
 	StartScriptPath    = "/run/redis-sentinel/start.sh"
 	PasswordFilePath   = "/run/redis-sentinel/password"
 	HealthcheckPath    = "/run/redis-sentinel/healthcheck.sh"
@@ -59,6 +68,13 @@ const (
 
 // NodeName is data node i's name, e.g. redis-prod-node-0.
 func (s Spec) NodeName(i int) string { return fmt.Sprintf("%s-node-%d", s.Name, i) }
+
+// SentinelID is sentinel i's run id, fixed per cluster and ordinal, so a
+// replaced sentinel keeps its identity and its peers never count a stale one.
+func (s Spec) SentinelID(i int) string {
+	sum := sha1.Sum([]byte(s.SentinelName(i)))
+	return hex.EncodeToString(sum[:])
+}
 
 // SentinelName is sentinel i's name, e.g. redis-prod-sentinel-0.
 func (s Spec) SentinelName(i int) string { return fmt.Sprintf("%s-sentinel-%d", s.Name, i) }

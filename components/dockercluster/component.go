@@ -165,8 +165,12 @@ func (b builder) sentinel(network *docker.Network, i int, nodes []*docker.Contai
 		ordinal:    i,
 		listenPort: b.spec.Ports.Sentinel,
 		hostPort:   b.layout.Sentinels[i].Port,
-		command:    []string{"redis-server", cluster.SentinelConfPath, "--sentinel"},
-		files:      []upload{{path: cluster.SentinelConfPath, content: render.SentinelConf(b.spec, b.layout, i)}},
+		// The start script picks the master to monitor (see render.SentinelStartScript).
+		command: []string{"sh", cluster.SentinelStartPath},
+		files: []upload{
+			{path: cluster.SentinelBootPath, content: render.SentinelConf(b.spec, b.layout, i)},
+			{path: cluster.SentinelStartPath, content: render.SentinelStartScript(b.spec, b.layout, i, render.ContainerSentinelStartPaths)},
+		},
 	})
 	// Sentinels start once every data node is healthy, so their first view of
 	// the cluster is the bootstrapped one.

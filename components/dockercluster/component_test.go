@@ -157,9 +157,9 @@ func TestDockerSentinelCluster_PortsAndHostnames(t *testing.T) {
 		if got := strs(r.inputs["hostname"]); !slices.Equal(got, []string{name}) {
 			t.Errorf("%s: hostname %q, want %q", name, got, name)
 		}
-		wantCommand := []string{"redis-server", cluster.SentinelConfPath, "--sentinel"}
+		wantCommand := []string{"sh", cluster.SentinelStartPath} // picks the master to monitor
 		if strings.Contains(name, "-node-") {
-			wantCommand = []string{"sh", cluster.StartScriptPath} // the start script picks the role
+			wantCommand = []string{"sh", cluster.StartScriptPath} // picks the node's role
 		}
 		if got := strs(r.inputs["command"]); !slices.Equal(got, wantCommand) {
 			t.Errorf("%s: command %q, want %q", name, got, wantCommand)

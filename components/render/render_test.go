@@ -83,6 +83,7 @@ func TestRender_Golden(t *testing.T) {
 		{"sentinel-1-hostnames.conf", SentinelConf(s, hosts, 1)},
 		{"start-node-1.sh", StartScript(s, l, 1, ContainerStartPaths)},
 		{"start-standalone.sh", StartScript(standalone, standaloneLayout, 0, ContainerStartPaths)},
+		{"start-sentinel-1.sh", SentinelStartScript(s, l, 1, ContainerSentinelStartPaths)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkGolden(t, tt.name, tt.got) })

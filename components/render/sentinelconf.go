@@ -18,6 +18,8 @@ func SentinelConf(s cluster.Spec, l cluster.Layout, i int) string {
 		"protected-mode yes",
 		fmt.Sprintf("port %d", s.Ports.Sentinel),
 		"dir /tmp",
+		// A fixed id: a replaced sentinel rejoins as itself, not as a new peer.
+		"sentinel myid "+s.SentinelID(i),
 	)
 	if self.IsHostname() || master.IsHostname() {
 		conf += lines("sentinel resolve-hostnames yes", "sentinel announce-hostnames yes")

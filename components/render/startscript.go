@@ -75,3 +75,66 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		"exec "+p.Exec,
 	)
 }
+
+// SentinelStartScript starts sentinel i. A sentinel restarted in place keeps
+// the config it has rewritten; a new one (first start or replacement) monitors
+// the master its peers name, else the data node that reports role master, and
+// only if nobody answers the bootstrap master (ordinal 0). So a sentinel
+// replaced after a failover never points the cluster back at an old master.
+func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
+	var peers, nodes []string
+	for j, e := range l.Sentinels {
+		if j != i {
+			peers = append(peers, fmt.Sprintf("'%s %d'", e.Host, e.Port))
+		}
+	}
+	for _, e := range l.Nodes {
+		nodes = append(nodes, fmt.Sprintf("'%s %d'", e.Host, e.Port))
+	}
+	return lines(
+		"#!/bin/sh",
+		fmt.Sprintf("# %s: picks the master to monitor, then starts Sentinel. Rendered by redis-sentinel.", s.SentinelName(i)),
+		"set -u",
+		"bootstrap="+p.BootstrapConf,
+		"conf="+p.Conf,
+		`[ -f "$conf" ] && exec `+p.Exec,
+		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, p.PasswordFile),
+		"export REDISCLI_AUTH",
+		"master='' source=''",
+		"for peer in "+strings.Join(peers, " ")+"; do",
+		`  set -- $peer`,
+		fmt.Sprintf(`  reply=$(timeout 2 redis-cli -h "$1" -p "$2" --no-auth-warning --raw SENTINEL get-master-addr-by-name %s 2>/dev/null | tr '\n' ' ')`, s.MasterName),
+		`  set -- $reply`,
+		`  if [ $# -eq 2 ]; then master="$1 $2" source="sentinel $peer"; break; fi`,
+		"done",
+		"# No peer knows: ask the nodes; if several claim master (one not yet demoted),",
+		"# take the one with the most replicas.",
+		`if [ -z "$master" ]; then`,
+		"  most=-1",
+		"  for node in "+strings.Join(nodes, " ")+"; do",
+		`    set -- $node`,
+		`    role=$(timeout 2 redis-cli -h "$1" -p "$2" --no-auth-warning --raw ROLE 2>/dev/null)`,
+		`    [ "$(echo "$role" | head -n 1)" = master ] || continue`,
+		`    replicas=$(( ($(echo "$role" | wc -l) - 2) / 3 ))`,
+		`    if [ "$replicas" -gt "$most" ]; then most=$replicas master="$1 $2" source="node $node"; fi`,
+		"  done",
+		"fi",
+		fmt.Sprintf(`if [ -n "$master" ]; then
+  sed "s/^sentinel monitor %s .*/sentinel monitor %s $master %d/" "$bootstrap" >"$conf.next"
+else
+  cp "$bootstrap" "$conf.next"
+  source=bootstrap
+fi`, s.MasterName, s.MasterName, s.Quorum),
+		`mv "$conf.next" "$conf"`,
+		`echo "start: monitoring master ${master:-from bootstrap} (from $source)"`,
+		"exec "+p.Exec,
+	)
+}
+
+// ContainerSentinelStartPaths are SentinelStartScript's paths in a container.
+var ContainerSentinelStartPaths = StartPaths{
+	BootstrapConf: cluster.SentinelBootPath,
+	Conf:          cluster.SentinelConfPath,
+	PasswordFile:  cluster.PasswordFilePath,
+	Exec:          `docker-entrypoint.sh redis-server "$conf" --sentinel`,
+}

@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/components/render"
 	"github.com/platform-team/redis-sentinel/internal/redistest"
+	"github.com/platform-team/redis-sentinel/internal/testenv"
 )
 
 // startScriptRun renders node i's start script with paths in a temp dir and an
@@ -152,10 +154,86 @@ func failover(t *testing.T, c *redistest.Cluster) string {
 	for time.Now().Before(deadline) {
 		addr, err := s.GetMasterAddrByName(ctx, c.Spec.MasterName).Result()
 		if err == nil && addr[0]+":"+addr[1] != old {
-			return addr[0] + " " + addr[1]
+			newMaster := addr[0] + " " + addr[1]
+			// Wait until every sentinel agrees, so callers see a settled cluster.
+			testenv.WaitFor(t, 10*time.Second, "all sentinels name "+newMaster, func() (string, bool) {
+				for _, e := range c.Layout.Sentinels {
+					sc := redis.NewSentinelClient(&redis.Options{Addr: e.String(), Password: c.Spec.Password})
+					got, err := sc.GetMasterAddrByName(ctx, c.Spec.MasterName).Result()
+					sc.Close()
+					if err != nil || got[0]+" "+got[1] != newMaster {
+						return fmt.Sprint(got, err), false
+					}
+				}
+				return "", true
+			})
+			return newMaster
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("no new master within 15s of SENTINEL FAILOVER")
 	return ""
+}
+
+// monitorLine runs sentinel i's start script with paths in dir and returns the
+// `sentinel monitor` line of the config it produced.
+func monitorLine(t *testing.T, c *redistest.Cluster, i int, dir string) string {
+	t.Helper()
+	paths := render.StartPaths{
+		BootstrapConf: filepath.Join(dir, "bootstrap.conf"),
+		Conf:          filepath.Join(dir, "sentinel.conf"),
+		PasswordFile:  filepath.Join(dir, "password"),
+		Exec:          `cat "$conf"`,
+	}
+	_ = os.WriteFile(paths.BootstrapConf, []byte(render.SentinelConf(c.Spec, c.Layout, i)), 0o600)
+	_ = os.WriteFile(paths.PasswordFile, []byte(c.Spec.Password), 0o600)
+	out, err := exec.Command("sh", "-c", render.SentinelStartScript(c.Spec, c.Layout, i, paths)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sentinel start script: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "sentinel monitor ") {
+			return line
+		}
+	}
+	t.Fatalf("no monitor line in:\n%s", out)
+	return ""
+}
+
+func TestSentinelStartScript_MonitorsTheCurrentMaster(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{})
+	newMaster := failover(t, c)
+	want := "sentinel monitor " + c.Spec.MasterName + " " + newMaster + " 2"
+
+	t.Run("peers name the master", func(t *testing.T) {
+		if got := monitorLine(t, c, 0, t.TempDir()); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+	t.Run("a restarted sentinel keeps its own config", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "sentinel.conf"), []byte("sentinel monitor mymaster 10.0.0.9 1 2\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := monitorLine(t, c, 0, dir); got != "sentinel monitor mymaster 10.0.0.9 1 2" {
+			t.Fatalf("existing config rewritten: %q", got)
+		}
+	})
+	for i := range c.Spec.Sentinels {
+		c.KillSentinel(i)
+	}
+	t.Run("no peer answers: the node that reports master", func(t *testing.T) {
+		if got := monitorLine(t, c, 0, t.TempDir()); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+	for i := range c.Spec.DataNodeCount() {
+		c.KillNode(i)
+	}
+	t.Run("nobody answers: the bootstrap master", func(t *testing.T) {
+		boot := "sentinel monitor " + c.Spec.MasterName + " " + hostPort(c.Layout.Nodes[0]) + " 2"
+		if got := monitorLine(t, c, 0, t.TempDir()); got != boot {
+			t.Fatalf("got %q, want %q", got, boot)
+		}
+	})
 }
