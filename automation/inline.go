@@ -2,6 +2,8 @@ package automation
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -22,6 +24,9 @@ type InlineOptions struct {
 	Passphrase string
 	// Env is added to the environment of every pulumi command.
 	Env map[string]string
+	// WorkDir, when set, is a project directory whose Pulumi.<stack>.yaml
+	// files hold the stacks' config; by default a temporary directory is used.
+	WorkDir string
 }
 
 // UpsertInlineStack creates or selects a stack that runs stack.Program in
@@ -41,8 +46,13 @@ func UpsertInlineStack(ctx context.Context, stackName string, o InlineOptions) (
 		Name:    ProjectName,
 		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
 	}
-	s, err := auto.UpsertStackInlineSource(ctx, stackName, ProjectName, stack.Program,
-		auto.Project(project), auto.EnvVars(env), auto.SecretsProvider("passphrase"))
+	opts := []auto.LocalWorkspaceOption{auto.EnvVars(env), auto.SecretsProvider("passphrase")}
+	if o.WorkDir != "" {
+		opts = append(opts, auto.WorkDir(o.WorkDir))
+	} else {
+		opts = append(opts, auto.Project(project))
+	}
+	s, err := auto.UpsertStackInlineSource(ctx, stackName, ProjectName, stack.Program, opts...)
 	if err != nil {
 		return auto.Stack{}, fmt.Errorf("upsert inline stack %s: %w", stackName, err)
 	}
@@ -60,6 +70,50 @@ func SetConfig(ctx context.Context, s auto.Stack, plain map[string]string, passw
 	}
 	if err := s.SetAllConfig(ctx, cfg); err != nil {
 		return fmt.Errorf("stack %s: set config: %w", s.Name(), err)
+	}
+	return nil
+}
+
+// StackExists reports whether the stack already exists in the backend.
+func StackExists(ctx context.Context, stackName, workDir string, o InlineOptions) (bool, error) {
+	o.WorkDir = workDir
+	env := map[string]string{"PULUMI_SKIP_UPDATE_CHECK": "true"}
+	if o.BackendURL != "" {
+		env["PULUMI_BACKEND_URL"] = o.BackendURL
+	}
+	if o.Passphrase != "" {
+		env["PULUMI_CONFIG_PASSPHRASE"] = o.Passphrase
+	}
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(workDir), auto.EnvVars(env))
+	if err != nil {
+		return false, fmt.Errorf("workspace %s: %w", workDir, err)
+	}
+	stacks, err := ws.ListStacks(ctx)
+	if err != nil {
+		return false, fmt.Errorf("list stacks: %w", err)
+	}
+	for _, s := range stacks {
+		if s.Name == stackName {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// EnsurePassword gives a stack a random password (a Pulumi secret) unless it
+// has one, as `make up` does on a stack's first run.
+func EnsurePassword(ctx context.Context, s auto.Stack) error {
+	key := ProjectName + ":" + cluster.KeyPassword
+	if _, err := s.GetConfig(ctx, key); err == nil {
+		return nil
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	password := base64.RawURLEncoding.EncodeToString(b)
+	if err := s.SetConfig(ctx, key, auto.ConfigValue{Value: password, Secret: true}); err != nil {
+		return fmt.Errorf("stack %s: set a generated password: %w", s.Name(), err)
 	}
 	return nil
 }

@@ -106,6 +106,7 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		cluster.KeyDockerSubnet:           cluster.DefaultDockerSubnet,
 		cluster.KeyDockerNodePortBase:     cluster.DefaultDockerNodePortBase,
 		cluster.KeyDockerSentinelPortBase: cluster.DefaultDockerSentinelPortBase,
+		cluster.KeyRolloutSwitchover:      false,
 	}
 	yamlType := map[reflect.Kind]string{reflect.String: "string", reflect.Int: "integer", reflect.Bool: "boolean"}
 	config := projectConfig(t)
