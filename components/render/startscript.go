@@ -39,10 +39,6 @@ var ContainerStartPaths = StartPaths{
 // restart keeps them until the settings job runs again.
 func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 	self := l.Nodes[i]
-	var sentinels []string
-	for _, e := range l.Sentinels {
-		sentinels = append(sentinels, fmt.Sprintf("'%s %d'", e.Host, e.Port))
-	}
 	return lines(
 		"#!/bin/sh",
 		fmt.Sprintf("# %s: decides the node's role, then starts Redis. Rendered by redis-sentinel.", s.NodeName(i)),
@@ -52,13 +48,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		fmt.Sprintf("self='%s %d'", self.Host, self.Port),
 		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, p.PasswordFile),
 		"export REDISCLI_AUTH",
-		"master='' source=''",
-		"for sentinel in "+strings.Join(sentinels, " ")+"; do",
-		`  set -- $sentinel`,
-		fmt.Sprintf(`  reply=$(timeout 2 redis-cli -h "$1" -p "$2" --no-auth-warning --raw SENTINEL get-master-addr-by-name %s 2>/dev/null | tr '\n' ' ')`, s.MasterName),
-		`  set -- $reply`,
-		`  if [ $# -eq 2 ]; then master="$1 $2" source="sentinel $sentinel"; break; fi`,
-		"done",
+		askSentinels(s, l.Sentinels),
 		`if [ -z "$master" ] && [ -f "$conf" ]; then`,
 		`  previous=$(sed -n 's/^replicaof //p' "$conf" | tail -n 1)`,
 		`  master=${previous:-$self} source="last persisted role"`,
@@ -82,14 +72,11 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 // only if nobody answers the bootstrap master (ordinal 0). So a sentinel
 // replaced after a failover never points the cluster back at an old master.
 func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
-	var peers, nodes []string
+	var peers []cluster.Endpoint
 	for j, e := range l.Sentinels {
 		if j != i {
-			peers = append(peers, fmt.Sprintf("'%s %d'", e.Host, e.Port))
+			peers = append(peers, e)
 		}
-	}
-	for _, e := range l.Nodes {
-		nodes = append(nodes, fmt.Sprintf("'%s %d'", e.Host, e.Port))
 	}
 	return lines(
 		"#!/bin/sh",
@@ -100,18 +87,12 @@ func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) 
 		`[ -f "$conf" ] && exec `+p.Exec,
 		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, p.PasswordFile),
 		"export REDISCLI_AUTH",
-		"master='' source=''",
-		"for peer in "+strings.Join(peers, " ")+"; do",
-		`  set -- $peer`,
-		fmt.Sprintf(`  reply=$(timeout 2 redis-cli -h "$1" -p "$2" --no-auth-warning --raw SENTINEL get-master-addr-by-name %s 2>/dev/null | tr '\n' ' ')`, s.MasterName),
-		`  set -- $reply`,
-		`  if [ $# -eq 2 ]; then master="$1 $2" source="sentinel $peer"; break; fi`,
-		"done",
+		askSentinels(s, peers),
 		"# No peer knows: ask the nodes; if several claim master (one not yet demoted),",
 		"# take the one with the most replicas.",
 		`if [ -z "$master" ]; then`,
 		"  most=-1",
-		"  for node in "+strings.Join(nodes, " ")+"; do",
+		"  for node in "+shellWords(l.Nodes)+"; do",
 		`    set -- $node`,
 		`    role=$(timeout 2 redis-cli -h "$1" -p "$2" --no-auth-warning --raw ROLE 2>/dev/null)`,
 		`    [ "$(echo "$role" | head -n 1)" = master ] || continue`,
@@ -137,4 +118,28 @@ var ContainerSentinelStartPaths = StartPaths{
 	Conf:          cluster.SentinelConfPath,
 	PasswordFile:  cluster.PasswordFilePath,
 	Exec:          `docker-entrypoint.sh redis-server "$conf" --sentinel`,
+}
+
+// askSentinels renders a loop that sets master ("host port") and source from
+// the first of the given sentinels that names the master; both stay empty when
+// none answers (each is given 2 s).
+func askSentinels(s cluster.Spec, sentinels []cluster.Endpoint) string {
+	return strings.TrimSuffix(lines(
+		"master='' source=''",
+		"for sentinel in "+shellWords(sentinels)+"; do",
+		`  set -- $sentinel`,
+		fmt.Sprintf(`  reply=$(timeout 2 redis-cli -h "$1" -p "$2" --no-auth-warning --raw SENTINEL get-master-addr-by-name %s 2>/dev/null | tr '\n' ' ')`, s.MasterName),
+		`  set -- $reply`,
+		`  if [ $# -eq 2 ]; then master="$1 $2" source="sentinel $sentinel"; break; fi`,
+		"done",
+	), "\n")
+}
+
+// shellWords renders endpoints as single-quoted "host port" words.
+func shellWords(endpoints []cluster.Endpoint) string {
+	words := make([]string, len(endpoints))
+	for i, e := range endpoints {
+		words[i] = fmt.Sprintf("'%s %d'", e.Host, e.Port)
+	}
+	return strings.Join(words, " ")
 }
