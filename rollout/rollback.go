@@ -83,7 +83,7 @@ func restore(ctx context.Context, s auto.Stack, lastGood auto.ConfigMap, o Optio
 	if _, err := s.Up(ctx, optup.SuppressProgress()); err != nil {
 		return fmt.Errorf("up with the previous config: %w", err)
 	}
-	_, checker, err := verifyStage(ctx, s, o)
+	_, checker, err := verifyStage(ctx, s, o, true)
 	if checker != nil {
 		checker.Close()
 	}

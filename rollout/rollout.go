@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 
 	"github.com/platform-team/redis-sentinel/automation"
 	"github.com/platform-team/redis-sentinel/components/cluster"
@@ -105,7 +104,7 @@ func runStage(ctx context.Context, name string, o Options) StageResult {
 	}
 	progress("pulumi up")
 	start := time.Now()
-	_, err = s.Up(ctx, optup.SuppressProgress())
+	err = rollingUp(ctx, s, o, progress)
 	sr.Up = time.Since(start)
 	if err == nil {
 		progress("up took %s; gating", sr.Up.Round(time.Millisecond))
@@ -121,7 +120,7 @@ func runStage(ctx context.Context, name string, o Options) StageResult {
 
 // gate verifies the stage and, if its config asks, runs a switchover drill.
 func gate(ctx context.Context, s auto.Stack, sr *StageResult, o Options, progress func(string, ...any)) error {
-	report, checker, err := verifyStage(ctx, s, o)
+	report, checker, err := verifyStage(ctx, s, o, true)
 	if checker != nil {
 		defer checker.Close()
 	}
@@ -145,8 +144,9 @@ func gate(ctx context.Context, s auto.Stack, sr *StageResult, o Options, progres
 	return nil
 }
 
-// verifyStage waits (up to the deadline) for every health check to pass.
-func verifyStage(ctx context.Context, s auto.Stack, o Options) (*verify.Report, *verify.Checker, error) {
+// verifyStage waits (up to the deadline) for every health check to pass;
+// withTimers also requires the live timers to match the stage's.
+func verifyStage(ctx context.Context, s auto.Stack, o Options, withTimers bool) (*verify.Report, *verify.Checker, error) {
 	out, err := s.Outputs(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read outputs: %w", err)
@@ -155,10 +155,12 @@ func verifyStage(ctx context.Context, s auto.Stack, o Options) (*verify.Report, 
 	if err != nil {
 		return nil, nil, err
 	}
-	timers := d.Timers
+	expect := verify.Expectations{Replicas: len(d.Nodes) - 1}
+	if withTimers {
+		expect.Timers = &d.Timers
+	}
 	checker, err := verify.NewChecker(verify.Target{Sentinels: d.Sentinels, MasterName: d.MasterName,
-		Password: d.AppEnv[cluster.EnvPassword], Nodes: d.Nodes,
-		Expect: verify.Expectations{Replicas: len(d.Nodes) - 1, Timers: &timers}})
+		Password: d.AppEnv[cluster.EnvPassword], Nodes: d.Nodes, Expect: expect})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -224,3 +226,5 @@ func summarize(err error) string {
 	}
 	return msg
 }
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }

@@ -145,3 +145,35 @@ func (w *writer) lost(ctx context.Context) (int, error) {
 	}
 	return missing, nil
 }
+
+// Writer is the drills' background writer, for callers that run it across
+// their own actions (a rolling upgrade, say).
+type Writer struct {
+	w    *writer
+	stop func()
+}
+
+// WriteReport is what a Writer's client saw.
+type WriteReport struct {
+	Acked      int           `json:"acked"`
+	Failed     int           `json:"failed"`
+	Lost       int           `json:"lost"`
+	LongestGap time.Duration `json:"longestGapNs"`
+}
+
+// StartWriter starts writing through the Sentinel client every interval;
+// waitReplicas as in DrillOptions.WaitReplicas.
+func (c *Checker) StartWriter(ctx context.Context, interval time.Duration, waitReplicas int) *Writer {
+	w, stop := c.startWriter(ctx, interval, waitReplicas)
+	return &Writer{w: w, stop: stop}
+}
+
+// Stop stops writing, counts acknowledged writes missing on the current
+// master, and removes the writer's key.
+func (w *Writer) Stop(ctx context.Context) (WriteReport, error) {
+	w.stop()
+	s := w.w.stats()
+	lost, err := w.w.lost(ctx)
+	_ = w.w.client.Del(ctx, w.w.key).Err()
+	return WriteReport{Acked: s.Acked, Failed: s.Failed, Lost: lost, LongestGap: s.LongestGap}, err
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/internal/testenv"
 	"github.com/platform-team/redis-sentinel/rollout"
+	"github.com/platform-team/redis-sentinel/verify"
 )
 
 // rolloutProject is a throwaway copy of the project: Pulumi.yaml plus one
@@ -54,6 +56,26 @@ func (p *rolloutProject) stage(t *testing.T, name string, slot testSlot, image s
 		t.Fatal(err)
 	}
 	return stack
+}
+
+// setImage changes only the image line of a stage's stack file.
+func (p *rolloutProject) setImage(t *testing.T, stack, image string) {
+	t.Helper()
+	path := filepath.Join(p.dir, "Pulumi."+stack+".yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), automation.ProjectName+":"+cluster.KeyImage+":") {
+			line = fmt.Sprintf("  %s:%s: %q", automation.ProjectName, cluster.KeyImage, image)
+		}
+		out = append(out, line)
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestRollout_PromotesThenRollsBackAFailedGate promotes two stages, then
@@ -120,4 +142,84 @@ func withDir(o rollout.Options) automation.InlineOptions {
 	in := o.Inline
 	in.WorkDir = o.ProjectDir
 	return in
+}
+
+// TestRollout_RollingUpgradeUnderWriter upgrades a running stage's image while
+// a client writes through Sentinel: containers are replaced one at a time with
+// a switchover before the master, so no acknowledged write is lost and the
+// longest write gap is a switchover pause, not an outage.
+func TestRollout_RollingUpgradeUnderWriter(t *testing.T) {
+	testenv.RequirePulumi(t)
+	testenv.RequireDockerPlugin(t)
+	host := testenv.RequireDocker(t, testenv.LocalImage)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	upgraded := testenv.LocalImage + "-it-upgrade"
+	if out, err := exec.CommandContext(ctx, "docker", "tag", testenv.LocalImage, upgraded).CombinedOutput(); err != nil {
+		t.Fatalf("docker tag: %v %s", err, out)
+	}
+	p := newRolloutProject(t)
+	stage := p.stage(t, "upgrade", 5, testenv.LocalImage, false)
+	o := rollout.Options{ProjectDir: p.dir, Deadline: 45 * time.Second, Progress: func(m string) { t.Log(m) },
+		Inline: automation.InlineOptions{BackendURL: "file://" + t.TempDir(), Passphrase: testPassphrase}}
+	t.Cleanup(func() {
+		if s, err := automation.UpsertInlineStack(context.Background(), stage, withDir(o)); err == nil {
+			_, _ = s.Destroy(context.Background())
+		}
+	})
+	if res, err := rollout.Run(ctx, []string{stage}, o); err != nil || !res.Promoted {
+		t.Fatalf("initial rollout: %v %+v", err, res)
+	}
+	before, err := host.ContainerIDs(ctx, stage)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := automation.UpsertInlineStack(ctx, stage, withDir(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Outputs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := automation.DeployedFromOutputs(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker, err := verify.NewChecker(verify.Target{Sentinels: d.Sentinels, MasterName: d.MasterName, Password: d.AppEnv[cluster.EnvPassword]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checker.Close()
+
+	p.setImage(t, stage, upgraded) // as a user edits the stack file: the password stays
+	writer := checker.StartWriter(ctx, 10*time.Millisecond, 0)
+	res, err := rollout.Run(ctx, []string{stage}, o)
+	report, lostErr := writer.Stop(ctx)
+	if err != nil || !res.Promoted {
+		t.Fatalf("upgrade rollout: %v %+v", err, res)
+	}
+	if lostErr != nil {
+		t.Fatal(lostErr)
+	}
+	t.Logf("upgrade under a writer: %d writes acknowledged, %d failed, %d lost, longest gap %s, rollout %s",
+		report.Acked, report.Failed, report.Lost, report.LongestGap.Round(time.Millisecond), res.Stages[0].Up.Round(time.Millisecond))
+	if report.Lost != 0 {
+		t.Errorf("%d acknowledged writes lost during the upgrade", report.Lost)
+	}
+	// A crash-style outage lasts at least down-after (1s) + ~1.2s; a switchover pause well under that.
+	if report.LongestGap >= 2*time.Second {
+		t.Errorf("longest write gap %s: the upgrade took the master down instead of switching over", report.LongestGap)
+	}
+	after, err := host.ContainerIDs(ctx, stage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, id := range before {
+		if !strings.HasSuffix(name, "-settings") && after[name] == id {
+			t.Errorf("%s was not replaced by the image upgrade", name)
+		}
+	}
 }
