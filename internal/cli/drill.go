@@ -71,12 +71,11 @@ func runDrill(ctx context.Context, kind verify.DrillKind, o drillOptions, stdout
 	}
 	defer checker.Close()
 
-	start := time.Now()
-	opts := verify.DrillOptions{WriteInterval: o.interval, Deadline: o.deadline, Faults: faults, WaitReplicas: o.wait,
-		Progress: func(msg string) { fmt.Fprintf(stderr, "%7s  %s\n", time.Since(start).Round(time.Millisecond), msg) }}
+	progress := progressTo(stderr, time.Millisecond)
+	opts := verify.DrillOptions{WriteInterval: o.interval, Deadline: o.deadline, Faults: faults, WaitReplicas: o.wait, Progress: progress}
 	var results []verify.DrillResult
 	for run := 1; run <= o.runs; run++ {
-		fmt.Fprintf(stderr, "%7s  run %d/%d\n", time.Since(start).Round(time.Millisecond), run, o.runs)
+		progress(fmt.Sprintf("run %d/%d", run, o.runs))
 		res, err := checker.Drill(ctx, kind, opts)
 		if err != nil {
 			_ = printDrill(stdout, append(results, res), o.asJSON)

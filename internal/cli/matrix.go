@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -75,9 +74,8 @@ func runMatrix(ctx context.Context, o matrixOptions, stdout, stderr io.Writer) e
 			cases = append(cases, c)
 		}
 	}
-	start := time.Now()
 	rows := faultmatrix.Run(ctx, checker, cases, verify.DrillOptions{Deadline: o.deadline, WaitReplicas: o.wait,
-		Progress: func(msg string) { fmt.Fprintf(stderr, "%7s  %s\n", time.Since(start).Round(time.Second), msg) }})
+		Progress: progressTo(stderr, time.Second)})
 	if o.asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

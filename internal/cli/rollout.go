@@ -47,9 +47,8 @@ func runRollout(ctx context.Context, o rolloutOptions, stdout, stderr io.Writer)
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	start := time.Now()
 	res, err := rollout.Run(ctx, o.stages, rollout.Options{ProjectDir: o.projectDir, Deadline: o.deadline,
-		Progress: func(msg string) { fmt.Fprintf(stderr, "%7s  %s\n", time.Since(start).Round(time.Second), msg) }})
+		Progress: progressTo(stderr, time.Second)})
 	if perr := printRollout(stdout, res, o.asJSON); perr != nil {
 		return perr
 	}

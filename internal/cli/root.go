@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -76,4 +77,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log progress to stderr")
 	root.AddCommand(newVerifyCommand(stdout), newDrillCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newServeCommand(stderr), newRolloutCommand(stdout, stderr), newEnvCommand(stdout))
 	return root
+}
+
+// progressTo returns a progress callback that prefixes each line with the time
+// since the command started, rounded to unit.
+func progressTo(w io.Writer, unit time.Duration) func(string) {
+	start := time.Now()
+	return func(msg string) { fmt.Fprintf(w, "%7s  %s\n", time.Since(start).Round(unit), msg) }
 }
