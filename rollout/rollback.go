@@ -15,8 +15,8 @@ import (
 
 // rollBack restores a failed stage. A stage this rollout created is
 // destroyed. An existing stage gets the config of its last successful update
-// back (`up` again, then the health gate); its stack file is left as the user
-// wrote it, so the next rollout retries the desired change.
+// back, secrets included (`up` again, then the health gate); its stack file is
+// left as the user wrote it, so the next rollout retries the desired change.
 func rollBack(ctx context.Context, s auto.Stack, created bool, lastGood auto.ConfigMap, o Options, progress func(string, ...any)) *Rollback {
 	start := time.Now()
 	rb := &Rollback{}
@@ -70,8 +70,8 @@ func restore(ctx context.Context, s auto.Stack, lastGood auto.ConfigMap, o Optio
 	if err != nil {
 		return fmt.Errorf("read config: %w", err)
 	}
-	for key, v := range current {
-		if _, keep := lastGood[key]; !keep && !v.Secret {
+	for key := range current {
+		if _, keep := lastGood[key]; !keep {
 			if err := s.RemoveConfig(ctx, key); err != nil {
 				return fmt.Errorf("remove config %s: %w", key, err)
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/opthistory"
 
 	"github.com/platform-team/redis-sentinel/automation"
 	"github.com/platform-team/redis-sentinel/components/cluster"
@@ -189,22 +190,16 @@ func withWorkDir(o Options) automation.InlineOptions {
 	return in
 }
 
-// lastSucceededConfig is the plain config of the stage's last successful
-// update (nil if none); secrets are left as they are.
+// lastSucceededConfig is the config of the stage's last successful update,
+// secrets included (nil if there is none).
 func lastSucceededConfig(ctx context.Context, s auto.Stack) (auto.ConfigMap, error) {
-	history, err := s.History(ctx, 0, 0)
+	history, err := s.History(ctx, 0, 0, opthistory.ShowSecrets(true))
 	if err != nil {
 		return nil, fmt.Errorf("stack %s history: %w", s.Name(), err)
 	}
 	for _, u := range history {
 		if u.Kind == "update" && u.Result == "succeeded" {
-			plain := auto.ConfigMap{}
-			for k, v := range u.Config {
-				if !v.Secret {
-					plain[k] = v
-				}
-			}
-			return plain, nil
+			return u.Config, nil
 		}
 	}
 	return nil, nil
