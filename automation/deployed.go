@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/verify"
 )
 
 // Deployed is what a stack's outputs say about its cluster, secrets included.
@@ -82,4 +83,22 @@ func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
 		return d, fmt.Errorf("stack outputs: %v", errs)
 	}
 	return d, nil
+}
+
+// Target is the verifier's view of the deployed cluster: its sentinels and
+// password, the stack's node list, and the replicas (and, withTimers, the
+// Sentinel timers) the stack configured.
+func (d Deployed) Target(withTimers bool) verify.Target {
+	t := verify.Target{
+		Sentinels:  d.Sentinels,
+		MasterName: d.MasterName,
+		Password:   d.AppEnv[cluster.EnvPassword],
+		Nodes:      d.Nodes,
+		Expect:     verify.Expectations{Replicas: len(d.Nodes) - 1},
+	}
+	if withTimers {
+		timers := d.Timers
+		t.Expect.Timers = &timers
+	}
+	return t
 }

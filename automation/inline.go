@@ -29,9 +29,8 @@ type InlineOptions struct {
 	WorkDir string
 }
 
-// UpsertInlineStack creates or selects a stack that runs stack.Program in
-// process: the same program as main.go, with no language host needed.
-func UpsertInlineStack(ctx context.Context, stackName string, o InlineOptions) (auto.Stack, error) {
+// env is the environment of every pulumi command the options run.
+func (o InlineOptions) env() map[string]string {
 	env := map[string]string{"PULUMI_SKIP_UPDATE_CHECK": "true"}
 	for k, v := range o.Env {
 		env[k] = v
@@ -42,6 +41,13 @@ func UpsertInlineStack(ctx context.Context, stackName string, o InlineOptions) (
 	if o.Passphrase != "" {
 		env["PULUMI_CONFIG_PASSPHRASE"] = o.Passphrase
 	}
+	return env
+}
+
+// UpsertInlineStack creates or selects a stack that runs stack.Program in
+// process: the same program as main.go, with no language host needed.
+func UpsertInlineStack(ctx context.Context, stackName string, o InlineOptions) (auto.Stack, error) {
+	env := o.env()
 	project := workspace.Project{
 		Name:    ProjectName,
 		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
@@ -76,15 +82,7 @@ func SetConfig(ctx context.Context, s auto.Stack, plain map[string]string, passw
 
 // StackExists reports whether the stack already exists in the backend.
 func StackExists(ctx context.Context, stackName, workDir string, o InlineOptions) (bool, error) {
-	o.WorkDir = workDir
-	env := map[string]string{"PULUMI_SKIP_UPDATE_CHECK": "true"}
-	if o.BackendURL != "" {
-		env["PULUMI_BACKEND_URL"] = o.BackendURL
-	}
-	if o.Passphrase != "" {
-		env["PULUMI_CONFIG_PASSPHRASE"] = o.Passphrase
-	}
-	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(workDir), auto.EnvVars(env))
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(workDir), auto.EnvVars(o.env()))
 	if err != nil {
 		return false, fmt.Errorf("workspace %s: %w", workDir, err)
 	}

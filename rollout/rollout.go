@@ -156,12 +156,7 @@ func verifyStage(ctx context.Context, s auto.Stack, o Options, withTimers bool) 
 	if err != nil {
 		return nil, nil, err
 	}
-	expect := verify.Expectations{Replicas: len(d.Nodes) - 1}
-	if withTimers {
-		expect.Timers = &d.Timers
-	}
-	checker, err := verify.NewChecker(verify.Target{Sentinels: d.Sentinels, MasterName: d.MasterName,
-		Password: d.AppEnv[cluster.EnvPassword], Nodes: d.Nodes, Expect: expect})
+	checker, err := verify.NewChecker(d.Target(withTimers))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -41,14 +41,7 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.D
 		if d.Mode != cluster.ModeSentinel {
 			return verify.Target{}, nil, fmt.Errorf("stack %s runs in %s mode: nothing to verify through Sentinel", f.stack, d.Mode)
 		}
-		timers := d.Timers
-		return verify.Target{
-			Sentinels:  d.Sentinels,
-			MasterName: d.MasterName,
-			Password:   d.AppEnv[cluster.EnvPassword],
-			Nodes:      d.Nodes,
-			Expect:     verify.Expectations{Replicas: len(d.Nodes) - 1, Timers: &timers},
-		}, &d, nil
+		return d.Target(true), &d, nil
 	}
 	t := verify.Target{
 		Sentinels:  splitList(firstNonEmpty(f.sentinels, os.Getenv(cluster.EnvSentinels))),

@@ -40,7 +40,7 @@ func Cases(env Env) []Case {
 	return []Case{
 		{Name: "master SIGKILL", Fast: true, Fault: func(*string) verify.Fault { return verify.CrashFault(faults) }},
 		{Name: "master paused", Fault: func(*string) verify.Fault {
-			return containerFault("master paused", verify.FailoverRequired, 0, env, faults, env.Host.Pause, env.Host.Unpause)
+			return containerFault("master paused", verify.FailoverRequired, 0, faults, env.Host.Pause, env.Host.Unpause)
 		}},
 		{Name: "master partitioned, healed", Fast: true, Fault: func(note *string) verify.Fault {
 			return partitionFault(env, faults, note)
@@ -61,7 +61,7 @@ func Cases(env Env) []Case {
 }
 
 // containerFault applies inject to the master's container and heal to undo it.
-func containerFault(name string, expect verify.FailoverExpectation, hold time.Duration, env Env, faults dockerhost.ClusterFaults,
+func containerFault(name string, expect verify.FailoverExpectation, hold time.Duration, faults dockerhost.ClusterFaults,
 	inject, heal func(context.Context, string) error) verify.Fault {
 	return verify.Fault{Name: name, Expect: expect, Hold: hold, Inject: func(ctx context.Context, master string) (verify.FaultHandle, error) {
 		container, err := faults.Container(ctx, master)

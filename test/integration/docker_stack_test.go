@@ -122,10 +122,7 @@ func TestDockerStack_UpFailoverDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := verify.Target{
-		Sentinels: deployed.Sentinels, MasterName: deployed.MasterName, Password: deployed.AppEnv[cluster.EnvPassword],
-		Nodes: deployed.Nodes, Expect: verify.Expectations{Replicas: 2, Timers: &deployed.Timers},
-	}
+	target := deployed.Target(true)
 	if target.Password != d.password {
 		t.Fatalf("appEnv %s does not carry the configured password", cluster.EnvPassword)
 	}

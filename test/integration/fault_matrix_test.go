@@ -28,9 +28,7 @@ func TestFaultMatrix_FastSubset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := verify.Target{Sentinels: deployed.Sentinels, MasterName: deployed.MasterName,
-		Password: deployed.AppEnv[cluster.EnvPassword], Nodes: deployed.Nodes,
-		Expect: verify.Expectations{Replicas: 2, Timers: &deployed.Timers}}
+	target := deployed.Target(true)
 	requireHealthy(t, ctx, target)
 	checker, err := verify.NewChecker(target)
 	if err != nil {

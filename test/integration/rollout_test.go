@@ -188,7 +188,7 @@ func TestRollout_RollingUpgradeUnderWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checker, err := verify.NewChecker(verify.Target{Sentinels: d.Sentinels, MasterName: d.MasterName, Password: d.AppEnv[cluster.EnvPassword]})
+	checker, err := verify.NewChecker(d.Target(false))
 	if err != nil {
 		t.Fatal(err)
 	}
