@@ -210,14 +210,26 @@ func (c *Checker) holdWithoutFailover(ctx context.Context, res *DrillResult, f F
 	return nil
 }
 
-// rejoin waits until the old master replicates from the new one.
+// rejoin waits until the old master replicates from the master the sentinels
+// agree on. That is normally newMaster; if the sentinels moved the master
+// again meanwhile (healing a partition can trigger a second failover), the old
+// master must follow the current one, and the move is reported.
 func (c *Checker) rejoin(ctx context.Context, old, newMaster string, o DrillOptions) (time.Duration, error) {
 	start := time.Now()
-	err := poll(ctx, o.Deadline, func() bool { return c.replicatesFrom(ctx, old, newMaster) })
+	current := newMaster
+	err := poll(ctx, o.Deadline, func() bool {
+		if agreed := c.agreedMaster(ctx); agreed != "" {
+			current = agreed
+		}
+		return current != old && c.replicatesFrom(ctx, old, current)
+	})
 	if err != nil {
 		last := observeNode(ctx, old, c.node(old))
 		return 0, fmt.Errorf("old master %s did not rejoin as a replica of %s (it reports role=%s master=%s:%s link=%s, err=%v): %w",
-			old, newMaster, last.Role, last.Info["master_host"], last.Info["master_port"], last.Info["master_link_status"], last.Err, err)
+			old, current, last.Role, last.Info["master_host"], last.Info["master_port"], last.Info["master_link_status"], last.Err, err)
+	}
+	if current != newMaster {
+		o.progress("the sentinels moved the master again, %s → %s, before the old master rejoined", newMaster, current)
 	}
 	return time.Since(start), nil
 }

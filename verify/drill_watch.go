@@ -73,3 +73,19 @@ func (c *Checker) askMasters(ctx context.Context) map[string]string {
 	wg.Wait()
 	return answers
 }
+
+// agreedMaster is the master every answering sentinel names, or "" when
+// they disagree or none answers.
+func (c *Checker) agreedMaster(ctx context.Context) string {
+	agreed := ""
+	for _, m := range c.askMasters(ctx) {
+		switch {
+		case m == "":
+		case agreed == "":
+			agreed = m
+		case m != agreed:
+			return ""
+		}
+	}
+	return agreed
+}
