@@ -16,6 +16,13 @@ const (
 	DefaultDockerSubnet                = "172.28.0.0/24"
 	DefaultDockerNodePortBase          = 16379
 	DefaultDockerSentinelPortBase      = 36379
+	DefaultKubernetesClusterDomain     = "cluster.local"
+	DefaultKubernetesDataVolumeSize    = "1Gi"
+	DefaultKubernetesAntiAffinity      = AntiAffinityRequired
+	DefaultKubernetesNodeCPU           = "250m"
+	DefaultKubernetesNodeMemory        = "512Mi"
+	DefaultKubernetesSentinelCPU       = "50m"
+	DefaultKubernetesSentinelMemory    = "64Mi"
 )
 
 // SetDefaults returns a copy of s with every unset field filled in. It never
@@ -61,7 +68,33 @@ func SetDefaults(s Spec, stack string) Spec {
 	}
 	s.Docker.NodePortBase = orDefault(s.Docker.NodePortBase, DefaultDockerNodePortBase)
 	s.Docker.SentinelPortBase = orDefault(s.Docker.SentinelPortBase, DefaultDockerSentinelPortBase)
+	s.Kubernetes = kubernetesDefaults(s.Kubernetes, s.Name)
 	return s
+}
+
+func kubernetesDefaults(k KubernetesSettings, name string) KubernetesSettings {
+	if k.Namespace == "" {
+		k.Namespace = name
+	}
+	if k.CreateNamespace == nil {
+		create := true
+		k.CreateNamespace = &create
+	}
+	k.ClusterDomain = orDefaultString(k.ClusterDomain, DefaultKubernetesClusterDomain)
+	k.DataVolumeSize = orDefaultString(k.DataVolumeSize, DefaultKubernetesDataVolumeSize)
+	k.AntiAffinity = AntiAffinity(orDefaultString(string(k.AntiAffinity), string(DefaultKubernetesAntiAffinity)))
+	k.NodeResources.CPU = orDefaultString(k.NodeResources.CPU, DefaultKubernetesNodeCPU)
+	k.NodeResources.Memory = orDefaultString(k.NodeResources.Memory, DefaultKubernetesNodeMemory)
+	k.SentinelResources.CPU = orDefaultString(k.SentinelResources.CPU, DefaultKubernetesSentinelCPU)
+	k.SentinelResources.Memory = orDefaultString(k.SentinelResources.Memory, DefaultKubernetesSentinelMemory)
+	return k
+}
+
+func orDefaultString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // Majority is the smallest number of sentinels that is more than half of n.

@@ -30,6 +30,12 @@ func TestSetDefaults_FillsEveryUnsetField(t *testing.T) {
 		Ports:       cluster.Ports{Redis: 6379, Sentinel: 26379},
 		Password:    testPassword,
 		Docker:      cluster.DockerSettings{Subnet: "172.28.0.0/24", NodePortBase: 16379, SentinelPortBase: 36379},
+		Kubernetes: cluster.KubernetesSettings{
+			Namespace: "redis-test", CreateNamespace: boolPtr(true), ClusterDomain: "cluster.local",
+			DataVolumeSize: "1Gi", AntiAffinity: cluster.AntiAffinityRequired,
+			NodeResources:     cluster.Resources{CPU: "250m", Memory: "512Mi"},
+			SentinelResources: cluster.Resources{CPU: "50m", Memory: "64Mi"},
+		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("SetDefaults() =\n%+v\nwant\n%+v", got, want)
@@ -56,6 +62,12 @@ func TestSetDefaults_KeepsExplicitValues(t *testing.T) {
 		Ports:       cluster.Ports{Redis: 7000, Sentinel: 27000},
 		Password:    testPassword,
 		Docker:      cluster.DockerSettings{Subnet: "10.9.0.0/16", NodePortBase: 20000, SentinelPortBase: 30000},
+		Kubernetes: cluster.KubernetesSettings{
+			Namespace: "data", CreateNamespace: boolPtr(false), ClusterDomain: "corp.internal",
+			StorageClass: "fast-ssd", DataVolumeSize: "10Gi", AntiAffinity: cluster.AntiAffinityPreferred,
+			NodeResources:     cluster.Resources{CPU: "1", Memory: "2Gi"},
+			SentinelResources: cluster.Resources{CPU: "100m", Memory: "128Mi"},
+		},
 	}
 	got := cluster.SetDefaults(explicit, "test")
 	if !reflect.DeepEqual(got, explicit) {

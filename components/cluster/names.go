@@ -29,6 +29,16 @@ const (
 	KeyDockerSubnet           = "dockerSubnet"
 	KeyDockerNodePortBase     = "dockerNodePortBase"
 	KeyDockerSentinelPortBase = "dockerSentinelPortBase"
+	KeyKubeNamespace          = "kubernetesNamespace"
+	KeyKubeCreateNamespace    = "kubernetesCreateNamespace"
+	KeyKubeClusterDomain      = "kubernetesClusterDomain"
+	KeyKubeStorageClass       = "kubernetesStorageClass"
+	KeyKubeDataVolumeSize     = "kubernetesDataVolumeSize"
+	KeyKubeAntiAffinity       = "kubernetesAntiAffinity"
+	KeyKubeNodeCPU            = "kubernetesNodeCpu"
+	KeyKubeNodeMemory         = "kubernetesNodeMemory"
+	KeyKubeSentinelCPU        = "kubernetesSentinelCpu"
+	KeyKubeSentinelMemory     = "kubernetesSentinelMemory"
 	// KeyRolloutSwitchover (bool) makes `rollout` gate the stage on a
 	// switchover drill as well as the health checks. Not part of Spec.
 	KeyRolloutSwitchover = "rolloutSwitchover"
@@ -62,6 +72,8 @@ const (
 	SentinelStartPath  = "/run/redis-sentinel/start-sentinel.sh"
 	StartScriptPath    = "/run/redis-sentinel/start.sh"
 	PasswordFilePath   = "/run/redis-sentinel/password"
+	AuthConfPath       = "/run/redis-sentinel/auth.conf"
+	PreStopPath        = "/run/redis-sentinel/pre-stop.sh"
 	HealthcheckPath    = "/run/redis-sentinel/healthcheck.sh"
 	SettingsScriptPath = "/run/redis-sentinel/apply-settings.sh"
 )

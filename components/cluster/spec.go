@@ -58,6 +58,8 @@ type Spec struct {
 	Password string
 	// Docker holds settings only the Docker platform uses.
 	Docker DockerSettings
+	// Kubernetes holds settings only the Kubernetes platform uses.
+	Kubernetes KubernetesSettings
 }
 
 // Timers are Sentinel's per-master timers; stages tune them (fast in staging,
@@ -113,6 +115,57 @@ type DockerSettings struct {
 	// SentinelPortBase is the host port of sentinel 0; sentinel i gets
 	// SentinelPortBase+i. Key: dockerSentinelPortBase. Default: 36379.
 	SentinelPortBase int
+}
+
+// KubernetesSettings place the cluster in a Kubernetes namespace. The cluster
+// itself (kubeconfig, context) is the kubernetes provider's config:
+// `kubernetes:kubeconfig` / `kubernetes:context`, else $KUBECONFIG.
+type KubernetesSettings struct {
+	// Namespace holds every object. Key: kubernetesNamespace. Default: Name.
+	Namespace string
+	// CreateNamespace makes the component own the namespace (destroy deletes it).
+	// Key: kubernetesCreateNamespace. Default: true.
+	CreateNamespace *bool
+	// ClusterDomain is the cluster's DNS domain, part of every announced name.
+	// Key: kubernetesClusterDomain. Default: cluster.local.
+	ClusterDomain string
+	// StorageClass of each data node's and sentinel's volume claim; empty means
+	// the cluster's default class. Key: kubernetesStorageClass. Default: "".
+	StorageClass string
+	// DataVolumeSize is each data node's claim (AOF and RDB).
+	// Key: kubernetesDataVolumeSize. Default: 1Gi.
+	DataVolumeSize string
+	// AntiAffinity spreads pods of one role over nodes: required (never two on
+	// one node; pods stay Pending instead), preferred, or none.
+	// Key: kubernetesAntiAffinity. Default: required.
+	AntiAffinity AntiAffinity
+	// NodeResources and SentinelResources are each container's requests/limits.
+	// Keys: kubernetesNodeCpu, kubernetesNodeMemory (defaults 250m, 512Mi),
+	// kubernetesSentinelCpu, kubernetesSentinelMemory (defaults 50m, 64Mi).
+	NodeResources     Resources
+	SentinelResources Resources
+}
+
+// AntiAffinity is how strictly pods of one role avoid sharing a Kubernetes node.
+type AntiAffinity string
+
+const (
+	AntiAffinityRequired  AntiAffinity = "required"
+	AntiAffinityPreferred AntiAffinity = "preferred"
+	AntiAffinityNone      AntiAffinity = "none"
+)
+
+// Resources are one container's CPU request and memory request (= limit: a
+// Redis that outgrows its memory should be killed, not swap or starve others).
+// No CPU limit: throttling a master stalls heartbeats and invites failovers.
+type Resources struct {
+	CPU    string
+	Memory string
+}
+
+// CreatesNamespace reports the effective CreateNamespace setting.
+func (k KubernetesSettings) CreatesNamespace() bool {
+	return k.CreateNamespace == nil || *k.CreateNamespace
 }
 
 // AppendOnlyEnabled reports the effective AOF setting.

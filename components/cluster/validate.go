@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -57,8 +59,11 @@ func Validate(s Spec) error {
 	v.port(KeySentinelPort, s.Ports.Sentinel)
 	v.check(s.Ports.Redis != s.Ports.Sentinel, KeySentinelPort, "must differ from redisPort")
 	validatePassword(&v, s.Password)
-	if s.Platform == PlatformDocker {
+	switch s.Platform {
+	case PlatformDocker:
 		validateDocker(&v, s)
+	case PlatformKubernetes:
+		validateKubernetes(&v, s)
 	}
 	return v.err()
 }
@@ -113,6 +118,28 @@ func validateDocker(v *validator, s Spec) {
 	}
 }
 
+var (
+	dnsLabelPattern     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	dnsSubdomainPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+)
+
+func validateKubernetes(v *validator, s Spec) {
+	k := s.Kubernetes
+	v.check(dnsLabelPattern.MatchString(k.Namespace), KeyKubeNamespace, fmt.Sprintf("%q is not a DNS label (lowercase letters, digits, '-', at most 63)", k.Namespace))
+	v.check(len(k.ClusterDomain) <= 253 && dnsSubdomainPattern.MatchString(k.ClusterDomain), KeyKubeClusterDomain, fmt.Sprintf("%q is not a DNS domain", k.ClusterDomain))
+	v.check(k.StorageClass == "" || dnsSubdomainPattern.MatchString(k.StorageClass), KeyKubeStorageClass, fmt.Sprintf("%q is not a StorageClass name", k.StorageClass))
+	switch k.AntiAffinity {
+	case AntiAffinityRequired, AntiAffinityPreferred, AntiAffinityNone:
+	default:
+		v.add(KeyKubeAntiAffinity, fmt.Sprintf("unknown value %q (want required, preferred or none)", k.AntiAffinity))
+	}
+	v.quantity(KeyKubeDataVolumeSize, k.DataVolumeSize)
+	v.quantity(KeyKubeNodeCPU, k.NodeResources.CPU)
+	v.quantity(KeyKubeNodeMemory, k.NodeResources.Memory)
+	v.quantity(KeyKubeSentinelCPU, k.SentinelResources.CPU)
+	v.quantity(KeyKubeSentinelMemory, k.SentinelResources.Memory)
+}
+
 type validator struct{ problems []Problem }
 
 func (v *validator) add(key, rule string) {
@@ -132,6 +159,17 @@ func (v *validator) port(key string, port int) {
 func (v *validator) portRange(key string, base, count int) {
 	v.check(base >= 1024 && base+count-1 <= 65535, key,
 		fmt.Sprintf("host ports %d-%d must lie within 1024-65535", base, base+count-1))
+}
+
+// quantity checks a Kubernetes resource quantity such as 250m or 512Mi.
+func (v *validator) quantity(key, value string) {
+	q, err := resource.ParseQuantity(value)
+	switch {
+	case err != nil:
+		v.add(key, fmt.Sprintf("%q is not a Kubernetes quantity (e.g. 250m, 512Mi)", value))
+	case q.Sign() <= 0:
+		v.add(key, fmt.Sprintf("%q must be positive", value))
+	}
 }
 
 func (v *validator) err() error {

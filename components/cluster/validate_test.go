@@ -36,6 +36,14 @@ func problemKeys(ps []cluster.Problem) []string {
 	return keys
 }
 
+// kube mutates the Kubernetes settings of a spec moved to the kubernetes platform.
+func kube(mutate func(*cluster.KubernetesSettings)) func(*cluster.Spec) {
+	return func(s *cluster.Spec) {
+		s.Platform = cluster.PlatformKubernetes
+		mutate(&s.Kubernetes)
+	}
+}
+
 func TestValidate_RejectsEachRule(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -90,6 +98,16 @@ func TestValidate_RejectsEachRule(t *testing.T) {
 		{"docker sentinel ports above 65535", func(s *cluster.Spec) { s.Docker.SentinelPortBase = 65534 }, []string{cluster.KeyDockerSentinelPortBase}, "65534-65536"},
 		{"docker sentinel ports overlap nodes from above", func(s *cluster.Spec) { s.Docker.SentinelPortBase = 16381 }, []string{cluster.KeyDockerSentinelPortBase}, "16381-16383 overlap the data nodes' 16379-16381"},
 		{"docker node ports overlap sentinels from below", func(s *cluster.Spec) { s.Docker.NodePortBase = 36377 }, []string{cluster.KeyDockerSentinelPortBase}, "overlap the data nodes' 36377-36379"},
+		{"kubernetes namespace uppercase", kube(func(k *cluster.KubernetesSettings) { k.Namespace = "Prod" }), []string{cluster.KeyKubeNamespace}, `"Prod" is not a DNS label`},
+		{"kubernetes namespace too long", kube(func(k *cluster.KubernetesSettings) { k.Namespace = strings.Repeat("a", 64) }), []string{cluster.KeyKubeNamespace}, "at most 63"},
+		{"kubernetes cluster domain with underscore", kube(func(k *cluster.KubernetesSettings) { k.ClusterDomain = "cluster_local" }), []string{cluster.KeyKubeClusterDomain}, "not a DNS domain"},
+		{"kubernetes storage class with space", kube(func(k *cluster.KubernetesSettings) { k.StorageClass = "fast ssd" }), []string{cluster.KeyKubeStorageClass}, "not a StorageClass name"},
+		{"kubernetes anti-affinity unknown", kube(func(k *cluster.KubernetesSettings) { k.AntiAffinity = "soft" }), []string{cluster.KeyKubeAntiAffinity}, `unknown value "soft"`},
+		{"kubernetes volume size malformed", kube(func(k *cluster.KubernetesSettings) { k.DataVolumeSize = "1 GB" }), []string{cluster.KeyKubeDataVolumeSize}, "not a Kubernetes quantity"},
+		{"kubernetes node cpu zero", kube(func(k *cluster.KubernetesSettings) { k.NodeResources.CPU = "0" }), []string{cluster.KeyKubeNodeCPU}, "must be positive"},
+		{"kubernetes node memory negative", kube(func(k *cluster.KubernetesSettings) { k.NodeResources.Memory = "-1Gi" }), []string{cluster.KeyKubeNodeMemory}, "must be positive"},
+		{"kubernetes sentinel cpu malformed", kube(func(k *cluster.KubernetesSettings) { k.SentinelResources.CPU = "fast" }), []string{cluster.KeyKubeSentinelCPU}, "not a Kubernetes quantity"},
+		{"kubernetes sentinel memory malformed", kube(func(k *cluster.KubernetesSettings) { k.SentinelResources.Memory = "64MB" }), []string{cluster.KeyKubeSentinelMemory}, "not a Kubernetes quantity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

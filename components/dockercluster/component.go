@@ -149,6 +149,7 @@ func (b builder) dataNode(network *docker.Network, i int, deps []pulumi.Resource
 		files: []upload{
 			{path: cluster.BootstrapConfPath, content: render.RedisConf(b.spec, b.layout, i)},
 			{path: cluster.StartScriptPath, content: render.StartScript(b.spec, b.layout, i, render.ContainerStartPaths)},
+			{path: cluster.AuthConfPath, content: render.RedisAuthConf(b.spec)},
 		},
 	})
 	args.Volumes = docker.ContainerVolumeArray{docker.ContainerVolumeArgs{
@@ -170,6 +171,7 @@ func (b builder) sentinel(network *docker.Network, i int, nodes []*docker.Contai
 		files: []upload{
 			{path: cluster.SentinelBootPath, content: render.SentinelConf(b.spec, b.layout, i)},
 			{path: cluster.SentinelStartPath, content: render.SentinelStartScript(b.spec, b.layout, i, render.ContainerSentinelStartPaths)},
+			{path: cluster.AuthConfPath, content: render.SentinelAuthConf(b.spec)},
 		},
 	})
 	// Sentinels start once every data node is healthy, so their first view of

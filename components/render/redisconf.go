@@ -7,8 +7,8 @@ import (
 )
 
 // RedisConf renders the bootstrap redis.conf of the data node at ordinal i.
-// It holds what identifies the node (port, auth, announced address, initial
-// role, persistence). Tunables that may change while the cluster runs
+// It holds what identifies the node (port, announced address, initial
+// role, persistence); the password is in RedisAuthConf. Tunables that may change while the cluster runs
 // (min-replicas-*) are applied live by SettingsScript, so changing them never
 // restarts a node. The initial master is always ordinal 0; replicas follow it.
 func RedisConf(s cluster.Spec, l cluster.Layout, i int) string {
@@ -23,8 +23,6 @@ func RedisConf(s cluster.Spec, l cluster.Layout, i int) string {
 		"protected-mode yes",
 		fmt.Sprintf("port %d", s.Ports.Redis),
 		"dir "+cluster.DataDir,
-		"requirepass "+confQuote(s.Password),
-		"masterauth "+confQuote(s.Password),
 		"replica-announce-ip "+self.Host,
 		fmt.Sprintf("replica-announce-port %d", self.Port),
 		"appendonly "+appendOnly,

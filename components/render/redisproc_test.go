@@ -41,7 +41,7 @@ func TestRender_RealRedisAcceptsConfigs(t *testing.T) {
 
 	for i := range l.Nodes {
 		dir := t.TempDir()
-		conf := RedisConf(s, l, i)
+		conf := RedisConf(s, l, i) + RedisAuthConf(s)
 		if strings.Count(conf, "\ndir /data\n") != 1 {
 			t.Fatalf("node %d conf has no single `dir /data` line to redirect:\n%s", i, conf)
 		}
@@ -60,7 +60,7 @@ func TestRender_RealRedisAcceptsConfigs(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	path := writeConf(t, dir, "sentinel.conf", SentinelConf(s, l, 0))
+	path := writeConf(t, dir, "sentinel.conf", SentinelConf(s, l, 0)+SentinelAuthConf(s))
 	start(t, server, path, "--sentinel", "--bind", "127.0.0.1")
 	sentinel := dialAuthed(t, ports[2], deadline)
 	// The replica is only learnt from the master's INFO, which needs auth-pass.

@@ -84,6 +84,9 @@ func TestRender_Golden(t *testing.T) {
 		{"start-node-1.sh", StartScript(s, l, 1, ContainerStartPaths)},
 		{"start-standalone.sh", StartScript(standalone, standaloneLayout, 0, ContainerStartPaths)},
 		{"start-sentinel-1.sh", SentinelStartScript(s, l, 1, ContainerSentinelStartPaths)},
+		{"redis-auth.conf", RedisAuthConf(s)},
+		{"pre-stop-node-0-hostnames.sh", PreStopScript(s, hosts, 0, ContainerStartPaths)},
+		{"sentinel-auth.conf", SentinelAuthConf(s)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkGolden(t, tt.name, tt.got) })
@@ -131,24 +134,37 @@ func TestRedisConf_ReplicaOfInitialMaster(t *testing.T) {
 	}
 }
 
-func TestRedisConf_PasswordQuoted(t *testing.T) {
-	s, l := goldenSpec(t, cluster.ModeSentinel)
+func TestAuthConf_PasswordQuoted(t *testing.T) {
+	s, _ := goldenSpec(t, cluster.ModeSentinel)
 	quoted := `"golden-Passw0rd-\"quoted\\"`
-	for _, conf := range []string{RedisConf(s, l, 0), RedisConf(s, l, 1)} {
-		for _, want := range []string{"\nrequirepass " + quoted + "\n", "\nmasterauth " + quoted + "\n"} {
-			if !strings.Contains(conf, want) {
-				t.Errorf("conf lacks %q:\n%s", want, conf)
+	want := map[string][]string{
+		RedisAuthConf(s): {"requirepass " + quoted + "\n", "\nmasterauth " + quoted + "\n"},
+		SentinelAuthConf(s): {
+			"requirepass " + quoted + "\n",
+			"\nsentinel sentinel-pass " + quoted + "\n",
+			"\nsentinel auth-pass mymaster " + quoted + "\n",
+		},
+	}
+	for conf, lines := range want {
+		for _, line := range lines {
+			if !strings.Contains(conf, line) {
+				t.Errorf("auth fragment lacks %q:\n%s", line, conf)
 			}
 		}
 	}
-	conf := SentinelConf(s, l, 0)
-	for _, want := range []string{
-		"\nrequirepass " + quoted + "\n",
-		"\nsentinel sentinel-pass " + quoted + "\n",
-		"\nsentinel auth-pass mymaster " + quoted + "\n",
+}
+
+// TestRender_PasswordOnlyInAuthFragments: configs and scripts are plain
+// configuration (a ConfigMap on Kubernetes); only the auth fragments are secret.
+func TestRender_PasswordOnlyInAuthFragments(t *testing.T) {
+	s, l := goldenSpec(t, cluster.ModeSentinel)
+	for name, text := range map[string]string{
+		"node 0": RedisConf(s, l, 0), "node 1": RedisConf(s, l, 1), "sentinel 0": SentinelConf(s, l, 0),
+		"start": StartScript(s, l, 1, ContainerStartPaths), "sentinel start": SentinelStartScript(s, l, 0, ContainerSentinelStartPaths),
+		"settings": SettingsScript(s, l), "healthcheck": HealthcheckScript(6379),
 	} {
-		if !strings.Contains(conf, want) {
-			t.Errorf("sentinel conf lacks %q:\n%s", want, conf)
+		if strings.Contains(text, "golden-Passw0rd") {
+			t.Errorf("%s contains the password:\n%s", name, text)
 		}
 	}
 }

@@ -8,8 +8,9 @@ import (
 
 // SentinelConf renders the bootstrap sentinel.conf of sentinel i. Sentinel
 // rewrites this file as it learns the cluster, so it must live on a writable
-// path. Timers are applied live by SettingsScript (SENTINEL SET), which Sentinel
-// persists here, so changing a timer never restarts a sentinel.
+// path. Its credentials are in SentinelAuthConf. Timers are applied live by
+// SettingsScript (SENTINEL SET), which Sentinel persists here, so changing a
+// timer never restarts a sentinel.
 func SentinelConf(s cluster.Spec, l cluster.Layout, i int) string {
 	self, master := l.Sentinels[i], l.InitialMaster()
 	conf := lines(
@@ -27,11 +28,7 @@ func SentinelConf(s cluster.Spec, l cluster.Layout, i int) string {
 	conf += lines(
 		"sentinel announce-ip "+self.Host,
 		fmt.Sprintf("sentinel announce-port %d", self.Port),
-		// Sentinels authenticate clients and each other with the same secret.
-		"requirepass "+confQuote(s.Password),
-		"sentinel sentinel-pass "+confQuote(s.Password),
 		fmt.Sprintf("sentinel monitor %s %s %d %d", s.MasterName, master.Host, master.Port, s.Quorum),
-		fmt.Sprintf("sentinel auth-pass %s %s", s.MasterName, confQuote(s.Password)),
 	)
 	return conf
 }

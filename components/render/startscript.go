@@ -16,6 +16,9 @@ type StartPaths struct {
 	Conf string
 	// PasswordFile holds the password (for asking the sentinels).
 	PasswordFile string
+	// AuthConf is the process's auth fragment (RedisAuthConf or
+	// SentinelAuthConf), appended to the live config on every start.
+	AuthConf string
 	// Exec is the shell command that replaces the script; "$conf" is the live config.
 	Exec string
 }
@@ -26,6 +29,7 @@ var ContainerStartPaths = StartPaths{
 	BootstrapConf: cluster.BootstrapConfPath,
 	Conf:          cluster.RedisConfPath,
 	PasswordFile:  cluster.PasswordFilePath,
+	AuthConf:      cluster.AuthConfPath,
 	Exec:          `docker-entrypoint.sh redis-server "$conf"`,
 }
 
@@ -45,6 +49,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		"set -u",
 		"bootstrap="+p.BootstrapConf,
 		"conf="+p.Conf,
+		"auth="+p.AuthConf,
 		fmt.Sprintf("self='%s %d'", self.Host, self.Port),
 		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, p.PasswordFile),
 		"export REDISCLI_AUTH",
@@ -57,7 +62,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		`  initial=$(sed -n 's/^replicaof //p' "$bootstrap" | tail -n 1)`,
 		`  master=${initial:-$self} source="bootstrap"`,
 		"fi",
-		`grep -v '^replicaof ' "$bootstrap" >"$conf.next"`,
+		`{ grep -v '^replicaof ' "$bootstrap"; cat "$auth"; } >"$conf.next"`,
 		fmt.Sprintf(`[ -f "$conf" ] && grep -E '^(%s) ' "$conf" >>"$conf.next"`, strings.Join(LiveNodeSettings, "|")),
 		`[ "$master" = "$self" ] || echo "replicaof $master" >>"$conf.next"`,
 		`mv "$conf.next" "$conf"`,
@@ -84,7 +89,12 @@ func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) 
 		"set -u",
 		"bootstrap="+p.BootstrapConf,
 		"conf="+p.Conf,
-		`[ -f "$conf" ] && exec `+p.Exec,
+		"auth="+p.AuthConf,
+		"# Restarted in place: keep what Sentinel learnt, with the current credentials.",
+		`if [ -f "$conf" ]; then`,
+		fmt.Sprintf(`  { grep -Ev '%s' "$conf"; cat "$auth"; } >"$conf.next" && mv "$conf.next" "$conf"`, authLinePattern),
+		"  exec "+p.Exec,
+		"fi",
 		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, p.PasswordFile),
 		"export REDISCLI_AUTH",
 		askSentinels(s, peers),
@@ -106,6 +116,7 @@ else
   cp "$bootstrap" "$conf.next"
   source=bootstrap
 fi`, s.MasterName, s.MasterName, s.Quorum),
+		`cat "$auth" >>"$conf.next"`,
 		`mv "$conf.next" "$conf"`,
 		`echo "start: monitoring master ${master:-from bootstrap} (from $source)"`,
 		"exec "+p.Exec,
@@ -117,6 +128,7 @@ var ContainerSentinelStartPaths = StartPaths{
 	BootstrapConf: cluster.SentinelBootPath,
 	Conf:          cluster.SentinelConfPath,
 	PasswordFile:  cluster.PasswordFilePath,
+	AuthConf:      cluster.AuthConfPath,
 	Exec:          `docker-entrypoint.sh redis-server "$conf" --sentinel`,
 }
 

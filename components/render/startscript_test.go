@@ -32,9 +32,13 @@ func newStartScriptRun(t *testing.T, c *redistest.Cluster) *startScriptRun {
 		BootstrapConf: filepath.Join(dir, "bootstrap.conf"),
 		Conf:          filepath.Join(dir, "live.conf"),
 		PasswordFile:  filepath.Join(dir, "password"),
+		AuthConf:      filepath.Join(dir, "auth.conf"),
 		Exec:          `cat "$conf"`,
 	}}
 	if err := os.WriteFile(r.paths.PasswordFile, []byte(c.Spec.Password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r.paths.AuthConf, []byte(render.RedisAuthConf(c.Spec)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -183,9 +187,11 @@ func monitorLine(t *testing.T, c *redistest.Cluster, i int, dir string) string {
 		BootstrapConf: filepath.Join(dir, "bootstrap.conf"),
 		Conf:          filepath.Join(dir, "sentinel.conf"),
 		PasswordFile:  filepath.Join(dir, "password"),
+		AuthConf:      filepath.Join(dir, "auth.conf"),
 		Exec:          `cat "$conf"`,
 	}
 	_ = os.WriteFile(paths.BootstrapConf, []byte(render.SentinelConf(c.Spec, c.Layout, i)), 0o600)
+	_ = os.WriteFile(paths.AuthConf, []byte(render.SentinelAuthConf(c.Spec)), 0o600)
 	_ = os.WriteFile(paths.PasswordFile, []byte(c.Spec.Password), 0o600)
 	out, err := exec.Command("sh", "-c", render.SentinelStartScript(c.Spec, c.Layout, i, paths)).CombinedOutput()
 	if err != nil {
@@ -236,4 +242,103 @@ func TestSentinelStartScript_MonitorsTheCurrentMaster(t *testing.T) {
 			t.Fatalf("got %q, want %q", got, boot)
 		}
 	})
+}
+
+// TestSentinelStartScript_RestartSwapsCredentials: a sentinel restarted on its
+// own rewritten config keeps what it learnt but takes the current password, so
+// a password change reaches sentinels with persistent volumes.
+func TestSentinelStartScript_RestartSwapsCredentials(t *testing.T) {
+	s := cluster.SetDefaults(cluster.Spec{Password: "the-new-password-42"}, "restart")
+	l, err := cluster.DockerLayout(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	paths := render.StartPaths{
+		BootstrapConf: filepath.Join(dir, "bootstrap.conf"),
+		Conf:          filepath.Join(dir, "sentinel.conf"),
+		PasswordFile:  filepath.Join(dir, "password"),
+		AuthConf:      filepath.Join(dir, "auth.conf"),
+		Exec:          `cat "$conf"`,
+	}
+	rewritten := "port 26379\nrequirepass \"old-password\"\nsentinel sentinel-pass old-password\n" +
+		"sentinel monitor mymaster 172.28.0.1 16381 2\nsentinel auth-pass mymaster old-password\n" +
+		"user default on #0123abcd ~* &* +@all\nsentinel known-replica mymaster 172.28.0.1 16379\n"
+	for path, content := range map[string]string{
+		paths.Conf: rewritten, paths.AuthConf: render.SentinelAuthConf(s), paths.PasswordFile: s.Password,
+		paths.BootstrapConf: render.SentinelConf(s, l, 0),
+	} {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command("sh", "-c", render.SentinelStartScript(s, l, 0, paths)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sentinel start script: %v\n%s", err, out)
+	}
+	got := string(out)
+	if strings.Contains(got, "old-password") || strings.Contains(got, "user default") {
+		t.Errorf("old credentials survive the restart:\n%s", got)
+	}
+	for _, want := range []string{
+		"sentinel monitor mymaster 172.28.0.1 16381 2\n", "sentinel known-replica mymaster 172.28.0.1 16379\n",
+		"sentinel auth-pass mymaster \"the-new-password-42\"\n", "requirepass \"the-new-password-42\"\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// runPreStop runs node i's pre-stop script and returns its output.
+func runPreStop(t *testing.T, c *redistest.Cluster, i int) string {
+	t.Helper()
+	dir := t.TempDir()
+	paths := render.StartPaths{PasswordFile: filepath.Join(dir, "password")}
+	if err := os.WriteFile(paths.PasswordFile, []byte(c.Spec.Password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("sh", "-c", render.PreStopScript(c.Spec, c.Layout, i, paths)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pre-stop script: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+func TestPreStopScript_HandsOverBeforeTheMasterStops(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{})
+	ctx := context.Background()
+	old := c.Layout.Nodes[0].String()
+	master := redis.NewClient(&redis.Options{Addr: old, Password: c.Spec.Password, ReadTimeout: 300 * time.Millisecond, MaxRetries: -1})
+	defer master.Close()
+	if err := master.Set(ctx, "before-stop", "kept", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	if out := runPreStop(t, c, 1); !strings.Contains(out, "not the master") {
+		t.Errorf("replica's pre-stop did something:\n%s", out)
+	}
+	start := time.Now()
+	out := runPreStop(t, c, 0)
+	t.Logf("pre-stop took %v:\n%s", time.Since(start).Round(time.Millisecond), out)
+	if !strings.Contains(out, "sentinels name the new master") {
+		t.Fatalf("master's pre-stop did not hand over:\n%s", out)
+	}
+	for _, e := range c.Layout.Sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: e.String(), Password: c.Spec.Password})
+		got, err := sc.GetMasterAddrByName(ctx, c.Spec.MasterName).Result()
+		sc.Close()
+		if err != nil || got[0]+":"+got[1] == old {
+			t.Errorf("sentinel %s names %v (%v), want a master other than %s", e, got, err, old)
+		}
+	}
+	// The old master acknowledges no write any more: it is paused until it stops.
+	if err := master.Set(ctx, "after-stop", "lost?", 0).Err(); err == nil {
+		t.Error("the old master acknowledged a write after its pre-stop")
+	}
+	newMaster := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: c.Spec.MasterName, SentinelAddrs: c.Layout.SentinelAddrs(), Password: c.Spec.Password, SentinelPassword: c.Spec.Password})
+	defer newMaster.Close()
+	if got, err := newMaster.Get(ctx, "before-stop").Result(); err != nil || got != "kept" {
+		t.Errorf("new master has before-stop = %q, %v; want kept", got, err)
+	}
 }

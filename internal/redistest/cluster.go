@@ -98,6 +98,7 @@ func (c *Cluster) startNode(i int) *process {
 		BootstrapConf: c.writeFile(dir, "bootstrap.conf", bootstrap),
 		Conf:          filepath.Join(dir, "redis.conf"),
 		PasswordFile:  c.writeFile(dir, "password", c.Spec.Password),
+		AuthConf:      c.writeFile(dir, "auth.conf", render.RedisAuthConf(c.Spec)),
 		Exec:          fmt.Sprintf(`redis-server "$conf" --port %d`, c.Layout.Nodes[i].Port),
 	}
 	script := c.writeFile(dir, "start.sh", render.StartScript(c.Spec, c.Layout, i, paths))
@@ -108,7 +109,7 @@ func (c *Cluster) startNode(i int) *process {
 
 func (c *Cluster) startSentinel(i int) *process {
 	dir := filepath.Join(c.dir, c.Spec.SentinelName(i))
-	conf := c.writeFile(dir, "sentinel.conf", render.SentinelConf(c.Spec, c.Layout, i))
+	conf := c.writeFile(dir, "sentinel.conf", render.SentinelConf(c.Spec, c.Layout, i)+render.SentinelAuthConf(c.Spec))
 	p := &process{name: c.Spec.SentinelName(i), addr: c.Layout.Sentinels[i].String(),
 		args: []string{"redis-sentinel", conf, "--port", strconv.Itoa(c.Layout.Sentinels[i].Port), "--dir", dir}}
 	c.run(p)
