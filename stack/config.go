@@ -50,6 +50,18 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 			NodePortBase:     r.positive(cluster.KeyDockerNodePortBase),
 			SentinelPortBase: r.positive(cluster.KeyDockerSentinelPortBase),
 		},
+		Kubernetes: cluster.KubernetesSettings{
+			Namespace:       r.str(cluster.KeyKubeNamespace),
+			CreateNamespace: r.boolPtr(cluster.KeyKubeCreateNamespace),
+			ClusterDomain:   r.str(cluster.KeyKubeClusterDomain),
+			StorageClass:    r.str(cluster.KeyKubeStorageClass),
+			DataVolumeSize:  r.str(cluster.KeyKubeDataVolumeSize),
+			AntiAffinity:    cluster.AntiAffinity(r.str(cluster.KeyKubeAntiAffinity)),
+			NodeResources:   cluster.Resources{CPU: r.str(cluster.KeyKubeNodeCPU), Memory: r.str(cluster.KeyKubeNodeMemory)},
+			SentinelResources: cluster.Resources{
+				CPU: r.str(cluster.KeyKubeSentinelCPU), Memory: r.str(cluster.KeyKubeSentinelMemory),
+			},
+		},
 	}
 	if len(r.problems) > 0 {
 		return cluster.Spec{}, &cluster.InvalidSpecError{Problems: r.problems}

@@ -107,6 +107,16 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		cluster.KeyDockerNodePortBase:     cluster.DefaultDockerNodePortBase,
 		cluster.KeyDockerSentinelPortBase: cluster.DefaultDockerSentinelPortBase,
 		cluster.KeyRolloutSwitchover:      false,
+		cluster.KeyKubeNamespace:          "",
+		cluster.KeyKubeCreateNamespace:    true,
+		cluster.KeyKubeClusterDomain:      cluster.DefaultKubernetesClusterDomain,
+		cluster.KeyKubeStorageClass:       "",
+		cluster.KeyKubeDataVolumeSize:     cluster.DefaultKubernetesDataVolumeSize,
+		cluster.KeyKubeAntiAffinity:       string(cluster.DefaultKubernetesAntiAffinity),
+		cluster.KeyKubeNodeCPU:            cluster.DefaultKubernetesNodeCPU,
+		cluster.KeyKubeNodeMemory:         cluster.DefaultKubernetesNodeMemory,
+		cluster.KeyKubeSentinelCPU:        cluster.DefaultKubernetesSentinelCPU,
+		cluster.KeyKubeSentinelMemory:     cluster.DefaultKubernetesSentinelMemory,
 	}
 	yamlType := map[reflect.Kind]string{reflect.String: "string", reflect.Int: "integer", reflect.Bool: "boolean"}
 	config := projectConfig(t)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/components/dockercluster"
+	"github.com/platform-team/redis-sentinel/components/kubecluster"
 	"github.com/platform-team/redis-sentinel/components/stackoutputs"
 )
 
@@ -35,6 +36,12 @@ func deploy(ctx *pulumi.Context, spec cluster.Spec) (stackoutputs.Outputs, error
 	switch spec.Platform {
 	case cluster.PlatformDocker:
 		c, err := dockercluster.NewDockerSentinelCluster(ctx, ComponentName, &dockercluster.DockerSentinelClusterArgs{Spec: spec})
+		if err != nil {
+			return stackoutputs.Outputs{}, err
+		}
+		return c.Outputs, nil
+	case cluster.PlatformKubernetes:
+		c, err := kubecluster.NewKubeSentinelCluster(ctx, ComponentName, &kubecluster.KubeSentinelClusterArgs{Spec: spec})
 		if err != nil {
 			return stackoutputs.Outputs{}, err
 		}

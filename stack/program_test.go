@@ -166,6 +166,11 @@ func TestLoadSpec_ReadsAndDefaults(t *testing.T) {
 				cluster.KeyRedisPort: "7000", cluster.KeySentinelPort: "27000", cluster.KeyPassword: testPassword,
 				cluster.KeyDockerSubnet: "10.9.0.0/16", cluster.KeyDockerNodePortBase: "20000",
 				cluster.KeyDockerSentinelPortBase: "30000",
+				cluster.KeyKubeNamespace:          "data", cluster.KeyKubeCreateNamespace: "false",
+				cluster.KeyKubeClusterDomain: "corp.internal", cluster.KeyKubeStorageClass: "fast",
+				cluster.KeyKubeDataVolumeSize: "5Gi", cluster.KeyKubeAntiAffinity: "preferred",
+				cluster.KeyKubeNodeCPU: "1", cluster.KeyKubeNodeMemory: "1Gi",
+				cluster.KeyKubeSentinelCPU: "20m", cluster.KeyKubeSentinelMemory: "32Mi",
 			},
 			want: cluster.Spec{
 				Name: "cache", Platform: cluster.PlatformDocker, Mode: cluster.ModeSentinel, MasterName: "primary",
@@ -175,6 +180,12 @@ func TestLoadSpec_ReadsAndDefaults(t *testing.T) {
 				Persistence: cluster.Persistence{AppendOnly: &off, AppendFsync: "always"},
 				Image:       "redis:7.0", Ports: cluster.Ports{Redis: 7000, Sentinel: 27000}, Password: testPassword,
 				Docker: cluster.DockerSettings{Subnet: "10.9.0.0/16", NodePortBase: 20000, SentinelPortBase: 30000},
+				Kubernetes: cluster.KubernetesSettings{
+					Namespace: "data", CreateNamespace: &off, ClusterDomain: "corp.internal", StorageClass: "fast",
+					DataVolumeSize: "5Gi", AntiAffinity: cluster.AntiAffinityPreferred,
+					NodeResources:     cluster.Resources{CPU: "1", Memory: "1Gi"},
+					SentinelResources: cluster.Resources{CPU: "20m", Memory: "32Mi"},
+				},
 			},
 		},
 		{
@@ -225,12 +236,37 @@ func TestProgram_ValidConfigDeploysDockerCluster(t *testing.T) {
 	}
 }
 
-func TestProgram_UnsupportedPlatform(t *testing.T) {
+func TestProgram_ValidConfigDeploysKubernetesCluster(t *testing.T) {
 	m, err := run(t, map[string]string{cluster.KeyPlatform: "kubernetes", cluster.KeyPassword: testPassword}, stack.Program)
-	if err == nil || !strings.Contains(err.Error(), `platform: platform "kubernetes" is not supported`) {
-		t.Fatalf("Program error = %v, want platform not supported", err)
+	if err != nil {
+		t.Fatalf("Program: %v", err)
+	}
+	want := []string{
+		"kubernetes:apps/v1:StatefulSet::redis-test-node",
+		"kubernetes:apps/v1:StatefulSet::redis-test-sentinel",
+		"kubernetes:batch/v1:Job::redis-test-settings",
+		"kubernetes:core/v1:ConfigMap::redis-test-config",
+		"kubernetes:core/v1:Namespace::redis-test",
+		"kubernetes:core/v1:Secret::redis-test-auth",
+		"kubernetes:core/v1:Service::redis-test-headless",
+		"kubernetes:core/v1:Service::redis-test-sentinel",
+		"kubernetes:policy/v1:PodDisruptionBudget::redis-test-data",
+		"kubernetes:policy/v1:PodDisruptionBudget::redis-test-sentinel",
+		"redis-sentinel:kubernetes:KubeSentinelCluster::" + stack.ComponentName,
+	}
+	if got := m.names(); !slices.Equal(got, want) {
+		t.Errorf("resources =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestProgram_InvalidKubernetesConfigCreatesNothing(t *testing.T) {
+	m, err := run(t, map[string]string{
+		cluster.KeyPlatform: "kubernetes", cluster.KeyPassword: testPassword, cluster.KeyKubeAntiAffinity: "soft",
+	}, stack.Program)
+	if err == nil || !strings.Contains(err.Error(), cluster.KeyKubeAntiAffinity+`: unknown value "soft"`) {
+		t.Fatalf("Program error = %v, want the anti-affinity key named", err)
 	}
 	if got := m.names(); len(got) != 0 {
-		t.Errorf("unsupported platform created resources: %q", got)
+		t.Errorf("invalid config created resources: %q", got)
 	}
 }

@@ -48,6 +48,7 @@ func NewChecker(t Target) (*Checker, error) {
 		SentinelAddrs:    t.Sentinels,
 		Password:         t.Password,
 		SentinelPassword: t.Password,
+		Dialer:           t.Dialer,
 		DialTimeout:      t.Timeout,
 		ReadTimeout:      t.Timeout,
 		WriteTimeout:     t.Timeout,
@@ -63,6 +64,7 @@ func (c *Checker) options(addr string) *redis.Options {
 	return &redis.Options{
 		Addr:         addr,
 		Password:     c.target.Password,
+		Dialer:       c.target.Dialer,
 		DialTimeout:  c.target.Timeout,
 		ReadTimeout:  c.target.Timeout,
 		WriteTimeout: c.target.Timeout,

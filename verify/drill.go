@@ -253,6 +253,7 @@ func (c *Checker) startWriter(ctx context.Context, interval time.Duration, waitR
 		SentinelAddrs:    c.target.Sentinels,
 		Password:         c.target.Password,
 		SentinelPassword: c.target.Password,
+		Dialer:           c.target.Dialer,
 		DialTimeout:      c.target.Timeout,
 		ReadTimeout:      time.Second,
 		WriteTimeout:     c.target.Timeout,

@@ -25,6 +25,9 @@ type Target struct {
 	Expect Expectations
 	// Timeout bounds each network call. Default: 500ms.
 	Timeout time.Duration
+	// Dialer connects to sentinels and nodes; nil uses the system resolver
+	// (see DialerVia for cluster-internal names).
+	Dialer Dialer
 }
 
 // Expectations are the stack's intended shape; zero fields are not checked.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -20,6 +21,7 @@ type targetFlags struct {
 	workDir    string
 	sentinels  string
 	masterName string
+	dns        string
 }
 
 func (f *targetFlags) bind(fs *pflag.FlagSet) {
@@ -27,6 +29,15 @@ func (f *targetFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.workDir, "project-dir", ".", "Pulumi project directory, with --stack")
 	fs.StringVar(&f.sentinels, "sentinels", "", "host:port,... (default $"+cluster.EnvSentinels+")")
 	fs.StringVar(&f.masterName, "master-name", "", "Sentinel master name (default $"+cluster.EnvSentinelMasterName+")")
+	fs.StringVar(&f.dns, "dns", "", "resolve names through this DNS server (host:port), e.g. a Kubernetes cluster's DNS on a host that routes the pod network")
+}
+
+// withDialer applies --dns to the target.
+func (f *targetFlags) withDialer(t verify.Target) verify.Target {
+	if f.dns != "" {
+		t.Dialer = verify.DialerVia(f.dns, 2*time.Second)
+	}
+	return t
 }
 
 // resolve builds the verifier target, and returns the stack's outputs when
@@ -41,7 +52,7 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.D
 		if d.Mode != cluster.ModeSentinel {
 			return verify.Target{}, nil, fmt.Errorf("stack %s runs in %s mode: nothing to verify through Sentinel", f.stack, d.Mode)
 		}
-		return d.Target(true), &d, nil
+		return f.withDialer(d.Target(true)), &d, nil
 	}
 	t := verify.Target{
 		Sentinels:  splitList(firstNonEmpty(f.sentinels, os.Getenv(cluster.EnvSentinels))),
@@ -54,7 +65,7 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.D
 	if t.MasterName == "" {
 		t.MasterName = cluster.DefaultMasterName
 	}
-	return t, nil, nil
+	return f.withDialer(t), nil, nil
 }
 
 func splitList(s string) []string {

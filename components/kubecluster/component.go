@@ -1,0 +1,162 @@
+// Package kubecluster provisions a Redis Sentinel cluster on Kubernetes as one
+// Pulumi component: an optional namespace, a Secret with the password, a
+// ConfigMap with the rendered configs and scripts, a headless Service that
+// names every pod, a StatefulSet of data nodes and one of sentinels (each with
+// claims, probes and a disruption budget), a client Service for the
+// sentinels, and a Job that applies live settings.
+//
+// Sentinels run in their own StatefulSet, not as sidecars: deleting or
+// draining a data pod (the master above all) then never takes a sentinel with
+// it, so the quorum that must elect the new master is intact exactly when it
+// is needed, and the two roles scale and roll independently.
+package kubecluster
+
+import (
+	"fmt"
+
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/components/stackoutputs"
+)
+
+// ComponentType is the Pulumi type token of KubeSentinelCluster.
+const ComponentType = "redis-sentinel:kubernetes:KubeSentinelCluster"
+
+// KubeSentinelClusterArgs are the component's inputs.
+type KubeSentinelClusterArgs struct {
+	// Spec is the defaulted, validated cluster model (cluster.SetDefaults, cluster.Validate).
+	Spec cluster.Spec
+}
+
+// KubeSentinelCluster is a Redis Sentinel cluster on Kubernetes. Pass a
+// kubernetes provider with pulumi.Provider to target a cluster other than the
+// default provider's (kubernetes:kubeconfig / kubernetes:context / $KUBECONFIG).
+type KubeSentinelCluster struct {
+	pulumi.ResourceState
+
+	// Outputs are what the stack exports: addresses, nodes and the app contract.
+	Outputs stackoutputs.Outputs
+	// Namespace holds every object (created by the component unless
+	// kubernetesCreateNamespace is false).
+	Namespace pulumi.StringOutput
+	// Nodes and Sentinels are the two StatefulSets.
+	Nodes     *appsv1.StatefulSet
+	Sentinels *appsv1.StatefulSet
+	// SentinelService is the in-cluster host:port of the sentinels' client Service.
+	SentinelService pulumi.StringOutput
+}
+
+// NewKubeSentinelCluster creates the cluster. The spec must already be
+// validated: this function only fails on programming errors and Pulumi errors.
+func NewKubeSentinelCluster(ctx *pulumi.Context, name string, args *KubeSentinelClusterArgs, opts ...pulumi.ResourceOption) (*KubeSentinelCluster, error) {
+	if args == nil {
+		return nil, fmt.Errorf("kubecluster %s: args are required", name)
+	}
+	spec := args.Spec
+	if err := cluster.Validate(spec); err != nil {
+		return nil, err
+	}
+	c := &KubeSentinelCluster{}
+	if err := ctx.RegisterComponentResource(ComponentType, name, c, opts...); err != nil {
+		return nil, fmt.Errorf("register %s: %w", name, err)
+	}
+	b := builder{ctx: ctx, spec: spec, layout: cluster.KubernetesLayout(spec), parent: c}
+	if err := b.build(c); err != nil {
+		return nil, fmt.Errorf("kubecluster %s: %w", name, err)
+	}
+	c.Outputs = stackoutputs.New(spec, b.layout)
+	c.SentinelService = pulumi.String(spec.SentinelServiceAddr().String()).ToStringOutput()
+	outputs := c.Outputs.Map()
+	outputs["namespace"] = c.Namespace
+	outputs["sentinelService"] = c.SentinelService
+	if err := ctx.RegisterResourceOutputs(c, outputs); err != nil {
+		return nil, fmt.Errorf("register outputs of %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// builder holds what every child needs while the component is assembled.
+type builder struct {
+	ctx    *pulumi.Context
+	spec   cluster.Spec
+	layout cluster.Layout
+	parent pulumi.Resource
+}
+
+func (b builder) build(c *KubeSentinelCluster) error {
+	namespace, err := b.namespace()
+	if err != nil {
+		return err
+	}
+	c.Namespace = namespace
+	secret, err := corev1.NewSecret(b.ctx, b.spec.SecretName(), &corev1.SecretArgs{
+		Metadata: b.metadata(namespace, b.spec.SecretName(), ""),
+		Type:     pulumi.String("Opaque"),
+		// The whole map is secret: Pulumi encrypts it in the state and the
+		// provider never prints it.
+		StringData: pulumi.ToSecret(pulumi.ToStringMap(secretFiles(b.spec))).(pulumi.StringMapOutput),
+	}, pulumi.Parent(b.parent))
+	if err != nil {
+		return err
+	}
+	configMap, err := corev1.NewConfigMap(b.ctx, b.spec.ConfigMapName(), &corev1.ConfigMapArgs{
+		Metadata: b.metadata(namespace, b.spec.ConfigMapName(), ""),
+		Data:     pulumi.ToStringMap(configFiles(b.spec, b.layout)),
+	}, pulumi.Parent(b.parent))
+	if err != nil {
+		return err
+	}
+	refs := configRefs{configMap: configMap.Metadata.Name().Elem(), secret: secret.Metadata.Name().Elem()}
+	headless, err := b.headlessService(namespace)
+	if err != nil {
+		return err
+	}
+	if c.Nodes, err = b.nodeSet(namespace, refs, headless); err != nil {
+		return err
+	}
+	if b.spec.Mode != cluster.ModeSentinel {
+		return nil
+	}
+	// Sentinels start once the data nodes are ready, so their first view of
+	// the cluster is the bootstrapped one.
+	if c.Sentinels, err = b.sentinelSet(namespace, refs, headless, c.Nodes); err != nil {
+		return err
+	}
+	if err := b.sentinelService(namespace); err != nil {
+		return err
+	}
+	return b.settingsJob(namespace, refs, c.Nodes, c.Sentinels)
+}
+
+// namespace creates the namespace when the component owns it; either way the
+// returned name is what every child is placed in (and, when created, depends on).
+func (b builder) namespace() (pulumi.StringOutput, error) {
+	name := b.spec.Kubernetes.Namespace
+	if !b.spec.Kubernetes.CreatesNamespace() {
+		return pulumi.String(name).ToStringOutput(), nil
+	}
+	ns, err := corev1.NewNamespace(b.ctx, name, &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(name), Labels: labels(b.spec, "")},
+	}, pulumi.Parent(b.parent))
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return ns.Metadata.Name().Elem(), nil
+}
+
+// configRefs are the names pods mount their configs and secrets by.
+type configRefs struct {
+	configMap pulumi.StringOutput
+	secret    pulumi.StringOutput
+}
+
+// metadata names an object explicitly (pods and tools find each other by
+// these names) in the cluster's namespace, labelled with its role.
+func (b builder) metadata(namespace pulumi.StringInput, name string, role cluster.Role) *metav1.ObjectMetaArgs {
+	return &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: namespace, Labels: labels(b.spec, role)}
+}
