@@ -23,6 +23,8 @@ type Deployed struct {
 	Timers     cluster.Timers
 	AppEnv     map[string]string
 	DotEnv     string
+	// Namespace is set for Kubernetes stacks.
+	Namespace string
 }
 
 // ReadDeployed reads a stack's outputs from its backend (the project in
@@ -63,6 +65,7 @@ func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
 	d.Mode = cluster.Mode(str(cluster.OutputMode))
 	d.MasterName = str(cluster.OutputMasterName)
 	d.DotEnv = str(cluster.OutputDotEnv)
+	d.Namespace, _ = out[cluster.OutputNamespace].Value.(string)
 	d.Sentinels = strs(cluster.OutputSentinels)
 	d.Nodes = strs(cluster.OutputNodes)
 	d.AppEnv = map[string]string{}

@@ -138,4 +138,7 @@ const (
 	OutputTimers     = "timers"
 	OutputAppEnv     = "appEnv"
 	OutputDotEnv     = "dotenv"
+	// Kubernetes only: the namespace and the sentinels' client Service.
+	OutputNamespace       = "namespace"
+	OutputSentinelService = "sentinelService"
 )

@@ -69,11 +69,10 @@ func NewKubeSentinelCluster(ctx *pulumi.Context, name string, args *KubeSentinel
 	if err := b.build(c); err != nil {
 		return nil, fmt.Errorf("kubecluster %s: %w", name, err)
 	}
-	c.Outputs = stackoutputs.New(spec, b.layout)
 	c.SentinelService = pulumi.String(spec.SentinelServiceAddr().String()).ToStringOutput()
+	c.Outputs = stackoutputs.New(spec, b.layout)
+	c.Outputs.Extra = pulumi.Map{cluster.OutputNamespace: c.Namespace, cluster.OutputSentinelService: c.SentinelService}
 	outputs := c.Outputs.Map()
-	outputs["namespace"] = c.Namespace
-	outputs["sentinelService"] = c.SentinelService
 	if err := ctx.RegisterResourceOutputs(c, outputs); err != nil {
 		return nil, fmt.Errorf("register outputs of %s: %w", name, err)
 	}

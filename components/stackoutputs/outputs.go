@@ -25,6 +25,8 @@ type Outputs struct {
 	Timers pulumi.IntMapOutput
 	AppEnv pulumi.StringMapOutput
 	DotEnv pulumi.StringOutput
+	// Platform-specific outputs (e.g. the Kubernetes namespace), by output name.
+	Extra pulumi.Map
 }
 
 // New computes the outputs of a cluster with the given layout.
@@ -57,7 +59,7 @@ func New(s cluster.Spec, l cluster.Layout) Outputs {
 
 // Map is the outputs keyed by their stack output names.
 func (o Outputs) Map() pulumi.Map {
-	return pulumi.Map{
+	m := pulumi.Map{
 		cluster.OutputName:       o.Name,
 		cluster.OutputPlatform:   o.Platform,
 		cluster.OutputMode:       o.Mode,
@@ -68,6 +70,10 @@ func (o Outputs) Map() pulumi.Map {
 		cluster.OutputAppEnv:     o.AppEnv,
 		cluster.OutputDotEnv:     o.DotEnv,
 	}
+	for name, value := range o.Extra {
+		m[name] = value
+	}
+	return m
 }
 
 // Export makes every output a stack output.

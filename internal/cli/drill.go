@@ -14,6 +14,7 @@ import (
 	"github.com/platform-team/redis-sentinel/automation"
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/internal/dockerhost"
+	"github.com/platform-team/redis-sentinel/internal/kubehost"
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
@@ -24,18 +25,21 @@ type drillOptions struct {
 	wait     int
 	deadline time.Duration
 	asJSON   bool
+	// kubeContext is the kubeconfig context of pod-delete ("" for the current one).
+	kubeContext string
 }
 
 func newDrillCommand(stdout, stderr io.Writer) *cobra.Command {
 	var o drillOptions
 	cmd := &cobra.Command{
-		Use:   "drill crash|switchover|plain-failover",
+		Use:   "drill crash|switchover|plain-failover|pod-delete",
 		Short: "Run a timed failover drill under a background writer and report what clients saw",
 		Long: "crash kills the master (Docker stacks); switchover is the planned failover that loses no\n" +
-			"acknowledged write; plain-failover is a bare SENTINEL FAILOVER, for comparison.\n" +
+			"acknowledged write; plain-failover is a bare SENTINEL FAILOVER, for comparison; pod-delete\n" +
+			"deletes the master's pod as a drain does (Kubernetes stacks; its pre-stop hook hands over).\n" +
 			"Progress goes to stderr; the table (or --json) to stdout. Exit 1 when a drill fails.",
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
-		ValidArgs: []string{string(verify.DrillCrash), string(verify.DrillSwitchover), string(verify.DrillPlainFailover)},
+		ValidArgs: []string{string(verify.DrillCrash), string(verify.DrillSwitchover), string(verify.DrillPlainFailover), kubehost.DrillPodDelete},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDrill(cmd.Context(), verify.DrillKind(args[0]), o, stdout, stderr)
 		},
@@ -46,6 +50,7 @@ func newDrillCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().IntVar(&o.wait, "wait-replicas", 0, "a write counts as acknowledged once WAIT confirms this many replicas (0: the master's reply alone)")
 	cmd.Flags().DurationVar(&o.deadline, "deadline", 60*time.Second, "bound on each wait (failover, recovery, health)")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print results as JSON")
+	cmd.Flags().StringVar(&o.kubeContext, "kube-context", "", "kubeconfig context for pod-delete ($KUBECONFIG rules; default: the current context)")
 	return cmd
 }
 
@@ -70,13 +75,17 @@ func runDrill(ctx context.Context, kind verify.DrillKind, o drillOptions, stdout
 		return err
 	}
 	defer checker.Close()
+	drill, err := drillFor(kind, deployed, checker, o)
+	if err != nil {
+		return err
+	}
 
 	progress := progressTo(stderr, time.Millisecond)
 	opts := verify.DrillOptions{WriteInterval: o.interval, Deadline: o.deadline, Faults: faults, WaitReplicas: o.wait, Progress: progress}
 	var results []verify.DrillResult
 	for run := 1; run <= o.runs; run++ {
 		progress(fmt.Sprintf("run %d/%d", run, o.runs))
-		res, err := checker.Drill(ctx, kind, opts)
+		res, err := drill(ctx, opts)
 		if err != nil {
 			_ = printDrill(stdout, append(results, res), o.asJSON)
 			return checksFailed(fmt.Errorf("%s drill run %d: %w", kind, run, err))
@@ -101,6 +110,26 @@ func faultsFor(ctx context.Context, kind verify.DrillKind, d *automation.Deploye
 		return nil, noop, err
 	}
 	return dockerhost.ClusterFaults{Host: host, Cluster: d.Name}, func() { _ = host.Close() }, nil
+}
+
+// drillFor runs a built-in drill, or one of a platform's own.
+func drillFor(kind verify.DrillKind, d *automation.Deployed, checker *verify.Checker, o drillOptions) (func(context.Context, verify.DrillOptions) (verify.DrillResult, error), error) {
+	if kind != kubehost.DrillPodDelete {
+		return func(ctx context.Context, o verify.DrillOptions) (verify.DrillResult, error) {
+			return checker.Drill(ctx, kind, o)
+		}, nil
+	}
+	if d == nil || d.Platform != cluster.PlatformKubernetes {
+		return nil, errors.New("the pod-delete drill needs --stack of a kubernetes stack")
+	}
+	host, err := kubehost.Connect(o.kubeContext, d.Namespace, d.Name)
+	if err != nil {
+		return nil, err
+	}
+	fault := kubehost.PodDeleteFault(host, o.deadline)
+	return func(ctx context.Context, o verify.DrillOptions) (verify.DrillResult, error) {
+		return checker.RunFault(ctx, fault, o)
+	}, nil
 }
 
 func printDrill(w io.Writer, results []verify.DrillResult, asJSON bool) error {

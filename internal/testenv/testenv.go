@@ -21,6 +21,8 @@ import (
 const (
 	PulumiVersion       = "v3.274.1"
 	DockerPluginVersion = "4.9.0"
+	// KubernetesPluginVersion is what scripts/kube/plugin.sh builds.
+	KubernetesPluginVersion = "4.25.0"
 	// LocalImage is what scripts/build-image.sh builds.
 	LocalImage = "redis-sentinel-local:7.0.15"
 )
@@ -107,4 +109,39 @@ func WaitFor(t testing.TB, within time.Duration, what string, cond func() (strin
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// KubeE2EEnv, when set, says a Kubernetes cluster is up for the end-to-end
+// tests ($KUBECONFIG points at it; scripts/kube/stack-e2e.sh sets both).
+const KubeE2EEnv = "REDIS_SENTINEL_KUBE_E2E"
+
+// KubeDNSEnv is the cluster DNS the tests resolve pod names through (the host
+// must route the pod network). Default: 10.96.0.10:53, scripts/kube's kube-dns.
+const KubeDNSEnv = "REDIS_SENTINEL_KUBE_DNS"
+
+// RequireKubernetes skips, loudly, unless a cluster was brought up for the
+// Kubernetes end-to-end tests; once one is, anything else missing fails.
+// It returns the DNS server to resolve pod names through.
+func RequireKubernetes(t testing.TB) string {
+	t.Helper()
+	if os.Getenv(KubeE2EEnv) == "" {
+		t.Skipf("SKIP (no Kubernetes cluster for end-to-end tests: run scripts/kube/stack-e2e.sh, which sets %s)", KubeE2EEnv)
+	}
+	if os.Getenv("KUBECONFIG") == "" {
+		t.Fatalf("%s is set but KUBECONFIG is not", KubeE2EEnv)
+	}
+	RequirePulumi(t)
+	home := os.Getenv("PULUMI_HOME")
+	if home == "" {
+		userHome, _ := os.UserHomeDir()
+		home = filepath.Join(userHome, ".pulumi")
+	}
+	plugin := filepath.Join(home, "plugins", "resource-kubernetes-v"+KubernetesPluginVersion, "pulumi-resource-kubernetes")
+	if _, err := os.Stat(plugin); err != nil {
+		t.Fatalf("kubernetes plugin %s not installed (run scripts/kube/plugin.sh): %v", KubernetesPluginVersion, err)
+	}
+	if dns := os.Getenv(KubeDNSEnv); dns != "" {
+		return dns
+	}
+	return "10.96.0.10:53"
 }

@@ -1,0 +1,241 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/redis/go-redis/v9"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/platform-team/redis-sentinel/automation"
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/internal/kubehost"
+	"github.com/platform-team/redis-sentinel/internal/testenv"
+	"github.com/platform-team/redis-sentinel/verify"
+)
+
+// kubeOverrides are the only changes to Pulumi.prod.yaml for the local
+// cluster: the image this machine has (nothing can be pulled), and anti-affinity
+// that one node can satisfy. Timers, write safety and everything else are prod's.
+func kubeOverrides(name string) map[string]string {
+	return map[string]string{
+		cluster.KeyName:             name,
+		cluster.KeyImage:            testenv.LocalImage,
+		cluster.KeyKubeAntiAffinity: string(cluster.AntiAffinityPreferred),
+	}
+}
+
+// TestKubeStack_ProdUpPodLossDestroy is the Kubernetes platform's end-to-end
+// proof on a real cluster: `pulumi up` of the prod stack → healthy through
+// Sentinel → the master's pod deleted (its pre-stop hands over, no
+// acknowledged write lost, the pod rejoins as a replica) → every pod deleted
+// at once (exactly one master after, data kept) → the password only in the
+// Secret → `pulumi destroy` leaves nothing.
+func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
+	dns := testenv.RequireKubernetes(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+
+	// The prod stack's own files in a scratch project dir, so the overrides and
+	// the encrypted password never touch the committed Pulumi.prod.yaml.
+	workDir := t.TempDir()
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.prod.yaml"} {
+		data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(workDir, f), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name, password, backend := "it-prod-"+randomHex(3), "it-"+randomHex(12), t.TempDir()
+	s, err := automation.UpsertInlineStack(ctx, "prod", automation.InlineOptions{
+		BackendURL: "file://" + backend, Passphrase: testPassphrase, WorkDir: workDir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := automation.SetConfig(ctx, s, kubeOverrides(name), password); err != nil {
+		t.Fatal(err)
+	}
+	host, err := kubehost.Connect("", name, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	destroyed := false
+	t.Cleanup(func() {
+		if destroyed {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if _, err := s.Destroy(ctx, optdestroy.ContinueOnError()); err != nil {
+			t.Errorf("cleanup destroy: %v", err)
+		}
+	})
+
+	start := time.Now()
+	res, err := s.Up(ctx, optup.SuppressProgress())
+	if err != nil {
+		t.Fatalf("pulumi up: %v", err)
+	}
+	t.Logf("pulumi up of prod (empty → every pod ready, settings applied): %s", time.Since(start).Round(time.Millisecond))
+	deployed, err := automation.DeployedFromOutputs(res.Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deployed.Platform != cluster.PlatformKubernetes || deployed.Namespace != name {
+		t.Fatalf("outputs: platform %q namespace %q, want kubernetes %q", deployed.Platform, deployed.Namespace, name)
+	}
+	for _, addr := range append(deployed.Sentinels, deployed.Nodes...) {
+		if !strings.HasSuffix(strings.Split(addr, ":")[0], ".svc.cluster.local") {
+			t.Errorf("announced address %s is not a stable pod DNS name", addr)
+		}
+	}
+	target := deployed.Target(true)
+	target.Dialer = verify.DialerVia(dns, 2*time.Second)
+	checker, err := verify.NewChecker(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checker.Close()
+	if rep := checker.Check(ctx); !rep.Passed() {
+		t.Fatalf("after up: %v", rep.Failed())
+	}
+	marker := writeMarker(t, ctx, target)
+
+	t.Run("master pod deleted", func(t *testing.T) {
+		r, err := checker.RunFault(ctx, kubehost.PodDeleteFault(host, 3*time.Minute), verify.DrillOptions{Progress: func(m string) { t.Log(m) }})
+		if err != nil {
+			t.Fatalf("pod-delete drill: %v", err)
+		}
+		t.Logf("master pod deleted: new master after %s (all sentinels %s), write gap %s, %d acked, %d lost, old pod a replica %s after it was Ready again",
+			r.FirstSwitch.Round(time.Millisecond), r.AllAgree.Round(time.Millisecond), r.WriteGap.Round(time.Millisecond), r.WritesAcked, r.WritesLost, r.Rejoin.Round(time.Millisecond))
+		if r.WritesLost != 0 {
+			t.Errorf("%d acknowledged writes lost on a planned pod deletion", r.WritesLost)
+		}
+	})
+
+	t.Run("every pod deleted at once", func(t *testing.T) {
+		pods, err := host.Pods(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := map[types.UID]bool{}
+		var wg sync.WaitGroup
+		start := time.Now()
+		for _, p := range pods {
+			if p.Labels[cluster.LabelRole] == string(cluster.RoleSettings) {
+				continue
+			}
+			old[p.UID] = true
+			wg.Add(1)
+			go func(name string) {
+				defer wg.Done()
+				if _, err := host.Delete(ctx, name); err != nil {
+					t.Error(err)
+				}
+			}(p.Name)
+		}
+		wg.Wait()
+		if err := host.WaitAllReady(ctx, len(old), old, 5*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		ready := time.Since(start)
+		var rep verify.Report
+		testenv.WaitFor(t, 2*time.Minute, "healthy with one master after every pod was replaced", func() (string, bool) {
+			rep = checker.Check(ctx)
+			return fmt.Sprint(rep.Failed()), rep.Passed()
+		})
+		t.Logf("every pod deleted: %d new pods ready after %s, healthy (single master %s) after %s",
+			len(old), ready.Round(time.Millisecond), rep.Master, time.Since(start).Round(time.Millisecond))
+		if got := readMarker(t, ctx, target, marker); got != marker {
+			t.Errorf("marker key after every pod was replaced = %q, want %q: data lost", got, marker)
+		}
+	})
+
+	t.Run("password only in the Secret", func(t *testing.T) {
+		hits, err := host.PasswordOutsideSecrets(ctx, password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) > 0 {
+			t.Errorf("password found outside the Secret in: %v", hits)
+		}
+		// The state as stored (Automation API's Export would decrypt secrets).
+		err = filepath.WalkDir(backend, func(path string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err == nil && strings.Contains(string(data), password) {
+				t.Errorf("password in plain text in the Pulumi state file %s", filepath.Base(path))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	start = time.Now()
+	if _, err := s.Destroy(ctx); err != nil {
+		t.Fatalf("pulumi destroy: %v", err)
+	}
+	destroyed = true
+	t.Logf("pulumi destroy: %s", time.Since(start).Round(time.Millisecond))
+	var left []string
+	testenv.WaitFor(t, 2*time.Minute, "nothing of the cluster left (volumes released and recycled)", func() (string, bool) {
+		left, err = host.Leftovers(ctx)
+		return strings.Join(left, ", ") + errString(err), err == nil && len(left) == 0
+	})
+}
+
+// writeMarker writes a key through Sentinel and waits until every replica has it.
+func writeMarker(t *testing.T, ctx context.Context, target verify.Target) string {
+	t.Helper()
+	client := failoverClient(target)
+	defer client.Close()
+	marker := "e2e-" + randomHex(6)
+	if err := client.Set(ctx, verify.KeyPrefix+"marker", marker, 0).Err(); err != nil {
+		t.Fatalf("write marker: %v", err)
+	}
+	if err := client.Do(ctx, "WAIT", len(target.Nodes)-1, 5000).Err(); err != nil {
+		t.Fatalf("WAIT for replicas: %v", err)
+	}
+	return marker
+}
+
+func readMarker(t *testing.T, ctx context.Context, target verify.Target, want string) string {
+	t.Helper()
+	client := failoverClient(target)
+	defer client.Close()
+	got, err := client.Get(ctx, verify.KeyPrefix+"marker").Result()
+	if err != nil {
+		t.Errorf("read marker: %v", err)
+	}
+	return got
+}
+
+func failoverClient(target verify.Target) *redis.Client {
+	return redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: target.MasterName, SentinelAddrs: target.Sentinels,
+		Password: target.Password, SentinelPassword: target.Password, Dialer: target.Dialer,
+	})
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (" + err.Error() + ")"
+}
