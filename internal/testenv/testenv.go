@@ -145,3 +145,19 @@ func RequireKubernetes(t testing.TB) string {
 	}
 	return "10.96.0.10:53"
 }
+
+// KubeAPIEnv, when set, says $KUBECONFIG points at a Kubernetes API server
+// (at least scripts/kube/up.sh --control-plane) for server-side dry-runs.
+// CI always starts one, so there a missing API server fails the test.
+const KubeAPIEnv = "REDIS_SENTINEL_KUBE_API"
+
+// RequireKubeAPI stops the test unless an API server is available.
+func RequireKubeAPI(t testing.TB) {
+	t.Helper()
+	if os.Getenv(KubeAPIEnv) == "" && os.Getenv(KubeE2EEnv) == "" {
+		Missing(t, "no Kubernetes API server for dry-runs: run scripts/kube/up.sh --control-plane and set %s=1 and KUBECONFIG", KubeAPIEnv)
+	}
+	if os.Getenv("KUBECONFIG") == "" {
+		t.Fatalf("%s is set but KUBECONFIG is not", KubeAPIEnv)
+	}
+}

@@ -7,7 +7,8 @@
 # Output: .tools/kube/bin/* and .tools/kube/images/pause.tar (git-ignored).
 # A no-op when everything is present at the pinned versions. Cold: ~25 min on 2 cores.
 #
-# Usage: scripts/kube/build.sh
+# Usage: scripts/kube/build.sh                  everything for up.sh
+#        scripts/kube/build.sh --control-plane  etcd, kube-apiserver and kubectl only (dry-runs)
 set -euo pipefail
 
 K8S_VERSION=1.37.2      # k8s.io/kubernetes; its staging modules are v0.37.2
@@ -16,7 +17,7 @@ COREDNS_VERSION=1.15.0  # github.com/coredns/coredns
 PAUSE_IMAGE=registry.k8s.io/pause:3.10.2   # name only: built here from a Go program
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-tools=$root/.tools/kube
+tools=${KUBE_TOOLS_DIR:-$root/.tools/kube}
 bin=$tools/bin
 src=$tools/src
 images=$tools/images
@@ -43,6 +44,12 @@ ensure_packages() {
 
 # --- Kubernetes components -----------------------------------------------------------
 K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+# --control-plane: only what a server-side dry-run needs (etcd, kube-apiserver, kubectl).
+control_plane_only=0
+if [ "${1:-}" = --control-plane ]; then
+  control_plane_only=1
+  K8S_CMDS=(kube-apiserver kubectl)
+fi
 
 build_kubernetes() {
   local all=1 c
@@ -167,8 +174,10 @@ GO
 }
 
 ensure_packages
-build_pause
 build_etcd
-build_coredns
 build_kubernetes
+if [ $control_plane_only = 0 ]; then
+  build_pause
+  build_coredns
+fi
 log "ready: $(cd "$bin" && ls | tr '\n' ' ')"

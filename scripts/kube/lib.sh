@@ -4,7 +4,7 @@
 # the few host paths the kubelet/containerd/CNI hard-code; down.sh removes those too.
 
 KUBE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-TOOLS=$KUBE_ROOT/.tools/kube
+TOOLS=${KUBE_TOOLS_DIR:-$KUBE_ROOT/.tools/kube}
 BIN=$TOOLS/bin
 RUN=$TOOLS/run
 LOGS=$RUN/logs

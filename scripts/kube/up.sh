@@ -7,6 +7,8 @@
 # Then checks the node is Ready, a pod runs the Redis image, and cluster DNS answers.
 #
 # Usage: scripts/kube/up.sh          (idempotent: components already up are kept)
+#        scripts/kube/up.sh --control-plane   etcd and kube-apiserver only (build.sh
+#                                   --control-plane suffices): for server-side dry-runs
 #        KUBE_UP_SKIP_CHECKS=1 scripts/kube/up.sh   to skip the smoke pod
 # Then:  export KUBECONFIG=$PWD/.tools/kube/run/kubeconfig
 # Logs:  .tools/kube/run/logs/<component>.log       Stop: scripts/kube/down.sh
@@ -17,7 +19,12 @@ source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root (containerd, kubelet and iptables need it)"
 t0=$(date +%s)
-bash "$KUBE_ROOT/scripts/kube/build.sh"
+mode=${1:-}
+if [ "$mode" = --control-plane ]; then
+  bash "$KUBE_ROOT/scripts/kube/build.sh" --control-plane
+else
+  bash "$KUBE_ROOT/scripts/kube/build.sh"
+fi
 mkdir -p "$RUN" "$LOGS" "$PKI" "$PIDS"
 
 # --- record the host state once, so down.sh can put it back -----------------------------
@@ -455,6 +462,11 @@ setup_network
 setup_pki
 start_etcd
 start_apiserver
+if [ "$mode" = --control-plane ]; then
+  log "control plane up in $(($(date +%s) - t0))s (no node: dry-runs only); logs in $LOGS"
+  echo "export KUBECONFIG=$KUBECONFIG_FILE"
+  exit 0
+fi
 start_controllers
 start_containerd
 start_kubelet
