@@ -45,11 +45,33 @@ ensure_packages() {
 # --- Kubernetes components -----------------------------------------------------------
 K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 # --control-plane: only what a server-side dry-run needs (etcd, kube-apiserver, kubectl).
-control_plane_only=0
-if [ "${1:-}" = --control-plane ]; then
-  control_plane_only=1
-  K8S_CMDS=(kube-apiserver kubectl)
-fi
+# --check: build nothing; exit 0 when everything up.sh needs is built (or cached).
+control_plane_only=0 check_only=0
+case "${1:-}" in
+  --control-plane) control_plane_only=1; K8S_CMDS=(kube-apiserver kubectl) ;;
+  --check) check_only=1 ;;
+esac
+
+# Built binaries are also kept in the Go path, so a fresh clone on the same machine
+# (CI) restores them in seconds instead of rebuilding.
+cache=${KUBE_BUILD_CACHE:-$(go env GOPATH)/cache/redis-sentinel/kube}
+restore_cache() {
+  [ -d "$cache/bin" ] || return 0
+  cp -an "$cache/bin/." "$bin/"
+  [ -d "$cache/images" ] && cp -an "$cache/images/." "$images/"
+  return 0
+}
+save_cache() {
+  mkdir -p "$cache/bin" "$cache/images"
+  cp -a "$bin/." "$cache/bin/"
+  cp -a "$images/." "$cache/images/"
+}
+all_built() {
+  local c
+  for c in "${K8S_CMDS[@]}" etcd coredns; do [ -x "$bin/$c" ] || return 1; done
+  stamp_ok kubernetes "$K8S_VERSION" && stamp_ok etcd "$ETCD_VERSION" &&
+    stamp_ok coredns "$COREDNS_VERSION" && [ -f "$images/pause.tar" ]
+}
 
 build_kubernetes() {
   local all=1 c
@@ -173,6 +195,11 @@ GO
   stamp pause "$want"
 }
 
+restore_cache
+if [ $check_only = 1 ]; then
+  all_built
+  exit
+fi
 ensure_packages
 build_etcd
 build_kubernetes
@@ -180,4 +207,5 @@ if [ $control_plane_only = 0 ]; then
   build_pause
   build_coredns
 fi
+save_cache
 log "ready: $(cd "$bin" && ls | tr '\n' ' ')"

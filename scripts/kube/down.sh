@@ -34,7 +34,7 @@ stop containerd 20
 # Shims of our containerd (never Docker's: matched on our socket path) and any process
 # left in the kubepods cgroups.
 for p in $(pgrep -f "containerd-shim.*-address $CONTAINERD_SOCK" || true); do kill -KILL "$p" 2>/dev/null || true; done
-find /sys/fs/cgroup/*/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u |
+{ find /sys/fs/cgroup/*/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null || true; } | sort -u |
   while read -r p; do kill -KILL "$p" 2>/dev/null || true; done
 
 # 3. Control plane.

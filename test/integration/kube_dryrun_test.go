@@ -39,6 +39,7 @@ func TestKubeManifests_ServerSideDryRun(t *testing.T) {
 	config := stackConfig(t, "Pulumi.prod.yaml")
 	name := "dryrun-" + randomHex(3)
 	config[cluster.KeyName] = name
+	config[cluster.KeyKubeNamespace] = name
 	config[cluster.KeyPassword] = "dry-run-" + randomHex(12)
 	rec, err := pulumimock.Run(stack.ConfigNamespace, "prod", stack.Program,
 		pulumimock.Config(stack.ConfigNamespace, config, cluster.KeyPassword))

@@ -24,13 +24,17 @@ import (
 )
 
 // kubeOverrides are the only changes to Pulumi.prod.yaml for the local
-// cluster: the image this machine has (nothing can be pulled), and anti-affinity
-// that one node can satisfy. Timers, write safety and everything else are prod's.
+// cluster: a throwaway name and namespace, the image this machine has (nothing
+// can be pulled), and what one 2-core node can schedule (anti-affinity
+// preferred, smaller CPU requests). Timers, write safety, memory and everything
+// else are prod's.
 func kubeOverrides(name string) map[string]string {
 	return map[string]string{
 		cluster.KeyName:             name,
+		cluster.KeyKubeNamespace:    name,
 		cluster.KeyImage:            testenv.LocalImage,
 		cluster.KeyKubeAntiAffinity: string(cluster.AntiAffinityPreferred),
+		cluster.KeyKubeNodeCPU:      "100m",
 	}
 }
 
