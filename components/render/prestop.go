@@ -26,8 +26,7 @@ func PreStopScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string
 		"#!/bin/sh",
 		fmt.Sprintf("# %s: hands mastership over before a planned stop. Rendered by redis-sentinel.", s.NodeName(i)),
 		"set -u",
-		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, p.PasswordFile),
-		"export REDISCLI_AUTH",
+		cliAuth(p.PasswordFile),
 		fmt.Sprintf("self='%s %d'", self.Host, self.Port),
 		fmt.Sprintf("deadline=$(( $(date +%%s) + %d ))", PreStopTimeoutSeconds),
 		// The pod's own DNS name may already be withdrawn while it terminates.

@@ -30,3 +30,9 @@ func confQuote(v string) string {
 
 // lines joins config lines, ending with a newline.
 func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+
+// cliAuth exports the password in passwordFile as REDISCLI_AUTH, so redis-cli
+// authenticates without the secret on any command line.
+func cliAuth(passwordFile string) string {
+	return fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, passwordFile) + "\nexport REDISCLI_AUTH"
+}

@@ -179,17 +179,23 @@ func failover(t *testing.T, c *redistest.Cluster) string {
 	return ""
 }
 
-// monitorLine runs sentinel i's start script with paths in dir and returns the
-// `sentinel monitor` line of the config it produced.
-func monitorLine(t *testing.T, c *redistest.Cluster, i int, dir string) string {
-	t.Helper()
-	paths := render.StartPaths{
+// sentinelTestPaths puts a sentinel start script's files in dir; Exec prints
+// the live config instead of starting Sentinel.
+func sentinelTestPaths(dir string) render.StartPaths {
+	return render.StartPaths{
 		BootstrapConf: filepath.Join(dir, "bootstrap.conf"),
 		Conf:          filepath.Join(dir, "sentinel.conf"),
 		PasswordFile:  filepath.Join(dir, "password"),
 		AuthConf:      filepath.Join(dir, "auth.conf"),
 		Exec:          `cat "$conf"`,
 	}
+}
+
+// monitorLine runs sentinel i's start script with paths in dir and returns the
+// `sentinel monitor` line of the config it produced.
+func monitorLine(t *testing.T, c *redistest.Cluster, i int, dir string) string {
+	t.Helper()
+	paths := sentinelTestPaths(dir)
 	_ = os.WriteFile(paths.BootstrapConf, []byte(render.SentinelConf(c.Spec, c.Layout, i)), 0o600)
 	_ = os.WriteFile(paths.AuthConf, []byte(render.SentinelAuthConf(c.Spec)), 0o600)
 	_ = os.WriteFile(paths.PasswordFile, []byte(c.Spec.Password), 0o600)
@@ -253,14 +259,7 @@ func TestSentinelStartScript_RestartSwapsCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	paths := render.StartPaths{
-		BootstrapConf: filepath.Join(dir, "bootstrap.conf"),
-		Conf:          filepath.Join(dir, "sentinel.conf"),
-		PasswordFile:  filepath.Join(dir, "password"),
-		AuthConf:      filepath.Join(dir, "auth.conf"),
-		Exec:          `cat "$conf"`,
-	}
+	paths := sentinelTestPaths(t.TempDir())
 	rewritten := "port 26379\nrequirepass \"old-password\"\nsentinel sentinel-pass old-password\n" +
 		"sentinel monitor mymaster 172.28.0.1 16381 2\nsentinel auth-pass mymaster old-password\n" +
 		"user default on #0123abcd ~* &* +@all\nsentinel known-replica mymaster 172.28.0.1 16379\n"

@@ -66,15 +66,20 @@ func RequirePulumi(t testing.TB) {
 // not installed: it is not on the Go module proxy, so CI cannot build it.
 func RequireDockerPlugin(t testing.TB) {
 	t.Helper()
+	plugin := pluginPath("docker", DockerPluginVersion)
+	if _, err := os.Stat(plugin); err != nil {
+		t.Skipf("SKIP (docker plugin %s not installed, see README 'Docker provider plugin'): %v", DockerPluginVersion, err)
+	}
+}
+
+// pluginPath is where `pulumi plugin install resource NAME VERSION` puts the binary.
+func pluginPath(name, version string) string {
 	home := os.Getenv("PULUMI_HOME")
 	if home == "" {
 		userHome, _ := os.UserHomeDir()
 		home = filepath.Join(userHome, ".pulumi")
 	}
-	plugin := filepath.Join(home, "plugins", "resource-docker-v"+DockerPluginVersion, "pulumi-resource-docker")
-	if _, err := os.Stat(plugin); err != nil {
-		t.Skipf("SKIP (docker plugin %s not installed, see README 'Docker provider plugin'): %v", DockerPluginVersion, err)
-	}
+	return filepath.Join(home, "plugins", "resource-"+name+"-v"+version, "pulumi-resource-"+name)
 }
 
 // RequireDocker connects to the daemon and checks the local image exists.
@@ -131,12 +136,7 @@ func RequireKubernetes(t testing.TB) string {
 		t.Fatalf("%s is set but KUBECONFIG is not", KubeE2EEnv)
 	}
 	RequirePulumi(t)
-	home := os.Getenv("PULUMI_HOME")
-	if home == "" {
-		userHome, _ := os.UserHomeDir()
-		home = filepath.Join(userHome, ".pulumi")
-	}
-	plugin := filepath.Join(home, "plugins", "resource-kubernetes-v"+KubernetesPluginVersion, "pulumi-resource-kubernetes")
+	plugin := pluginPath("kubernetes", KubernetesPluginVersion)
 	if _, err := os.Stat(plugin); err != nil {
 		t.Fatalf("kubernetes plugin %s not installed (run scripts/kube/plugin.sh): %v", KubernetesPluginVersion, err)
 	}
