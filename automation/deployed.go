@@ -25,6 +25,10 @@ type Deployed struct {
 	DotEnv     string
 	// Namespace is set for Kubernetes stacks.
 	Namespace string
+	// AdminUser and AdminPassword are the tooling's credentials (the default
+	// user and the app's password on stacks without ACL).
+	AdminUser     string
+	AdminPassword string
 }
 
 // ReadDeployed reads a stack's outputs from its backend (the project in
@@ -66,6 +70,8 @@ func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
 	d.MasterName = str(cluster.OutputMasterName)
 	d.DotEnv = str(cluster.OutputDotEnv)
 	d.Namespace, _ = out[cluster.OutputNamespace].Value.(string)
+	d.AdminUser, _ = out[cluster.OutputAdminUser].Value.(string)
+	d.AdminPassword, _ = out[cluster.OutputAdminPassword].Value.(string)
 	d.Sentinels = strs(cluster.OutputSentinels)
 	d.Nodes = strs(cluster.OutputNodes)
 	d.AppEnv = map[string]string{}
@@ -82,6 +88,9 @@ func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
 			ParallelSyncs:               num(cluster.KeyParallelSyncs),
 		}
 	}
+	if d.AdminPassword == "" { // stacks deployed before the admin outputs existed
+		d.AdminPassword = d.AppEnv[cluster.EnvPassword]
+	}
 	if len(errs) > 0 {
 		return d, fmt.Errorf("stack outputs: %v", errs)
 	}
@@ -95,7 +104,8 @@ func (d Deployed) Target(withTimers bool) verify.Target {
 	t := verify.Target{
 		Sentinels:  d.Sentinels,
 		MasterName: d.MasterName,
-		Password:   d.AppEnv[cluster.EnvPassword],
+		Username:   d.AdminUser,
+		Password:   d.AdminPassword,
 		Nodes:      d.Nodes,
 		Expect:     verify.Expectations{Replicas: len(d.Nodes) - 1},
 	}

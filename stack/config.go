@@ -45,6 +45,7 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 		Image:    r.str(cluster.KeyImage),
 		Ports:    cluster.Ports{Redis: r.positive(cluster.KeyRedisPort), Sentinel: r.positive(cluster.KeySentinelPort)},
 		Password: r.str(cluster.KeyPassword),
+		ACL:      r.bool(cluster.KeyACL),
 		Docker: cluster.DockerSettings{
 			Subnet:           r.str(cluster.KeyDockerSubnet),
 			NodePortBase:     r.positive(cluster.KeyDockerNodePortBase),
@@ -104,6 +105,11 @@ func (r *reader) parsedInt(key string) (int, bool) {
 		return 0, false
 	}
 	return v, true
+}
+
+func (r *reader) bool(key string) bool {
+	v := r.boolPtr(key)
+	return v != nil && *v
 }
 
 func (r *reader) boolPtr(key string) *bool {

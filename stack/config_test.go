@@ -107,6 +107,7 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		cluster.KeyDockerNodePortBase:     cluster.DefaultDockerNodePortBase,
 		cluster.KeyDockerSentinelPortBase: cluster.DefaultDockerSentinelPortBase,
 		cluster.KeyRolloutSwitchover:      false,
+		cluster.KeyACL:                    false,
 		cluster.KeyKubeNamespace:          "",
 		cluster.KeyKubeCreateNamespace:    true,
 		cluster.KeyKubeClusterDomain:      cluster.DefaultKubernetesClusterDomain,

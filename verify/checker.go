@@ -46,7 +46,9 @@ func NewChecker(t Target) (*Checker, error) {
 	c.failover = redis.NewFailoverClient(&redis.FailoverOptions{
 		MasterName:       t.MasterName,
 		SentinelAddrs:    t.Sentinels,
+		Username:         t.Username,
 		Password:         t.Password,
+		SentinelUsername: t.Username,
 		SentinelPassword: t.Password,
 		Dialer:           t.Dialer,
 		DialTimeout:      t.Timeout,
@@ -63,6 +65,7 @@ func NewChecker(t Target) (*Checker, error) {
 func (c *Checker) options(addr string) *redis.Options {
 	return &redis.Options{
 		Addr:         addr,
+		Username:     c.target.Username,
 		Password:     c.target.Password,
 		Dialer:       c.target.Dialer,
 		DialTimeout:  c.target.Timeout,

@@ -251,7 +251,9 @@ func (c *Checker) startWriter(ctx context.Context, interval time.Duration, waitR
 	client := redis.NewFailoverClient(&redis.FailoverOptions{
 		MasterName:       c.target.MasterName,
 		SentinelAddrs:    c.target.Sentinels,
+		Username:         c.target.Username,
 		Password:         c.target.Password,
+		SentinelUsername: c.target.Username,
 		SentinelPassword: c.target.Password,
 		Dialer:           c.target.Dialer,
 		DialTimeout:      c.target.Timeout,

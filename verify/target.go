@@ -16,7 +16,11 @@ type Target struct {
 	Sentinels []string
 	// MasterName is REDIS_SENTINEL_MASTER_NAME.
 	MasterName string
-	// Password is REDIS_PASSWORD, used for sentinels and data nodes alike.
+	// Username and Password authenticate on sentinels and data nodes alike
+	// (REDIS_USERNAME, REDIS_PASSWORD). Checks need admin commands (INFO,
+	// ROLE, SENTINEL CKQUORUM ...): with ACL on, use the stack's admin user.
+	// An empty Username is Redis's default user.
+	Username string
 	Password string
 	// Nodes are data node addresses known from the stack, probed for a second
 	// master besides the ones Sentinel reports. Optional.

@@ -12,6 +12,8 @@ const (
 	EnvSentinels          = "REDIS_SENTINELS"
 	EnvPassword           = "REDIS_PASSWORD"
 	EnvHost               = "REDIS_HOST"
+	// EnvUsername is set only when ACL is on (the app's ACL user).
+	EnvUsername = "REDIS_USERNAME"
 )
 
 // EnvVar is one name=value pair of the app contract.
@@ -23,20 +25,23 @@ type EnvVar struct {
 // AppEnv is the app's environment contract: in sentinel mode the master name
 // and sentinel list; in standalone mode REDIS_HOST (host:port). The order is fixed
 // so the rendered .env is stable.
-func AppEnv(s Spec, l Layout, password string) []EnvVar {
+// With ACL on, REDIS_USERNAME and REDIS_PASSWORD are the app user's (for the
+// sentinels and the data nodes alike).
+func AppEnv(s Spec, l Layout) []EnvVar {
+	var env []EnvVar
 	if s.Mode == ModeStandalone {
-		return []EnvVar{
-			{EnvSentinelEnabled, "false"},
-			{EnvHost, l.InitialMaster().String()},
-			{EnvPassword, password},
+		env = []EnvVar{{EnvSentinelEnabled, "false"}, {EnvHost, l.InitialMaster().String()}}
+	} else {
+		env = []EnvVar{
+			{EnvSentinelEnabled, "true"},
+			{EnvSentinelMasterName, s.MasterName},
+			{EnvSentinels, strings.Join(l.SentinelAddrs(), ",")},
 		}
 	}
-	return []EnvVar{
-		{EnvSentinelEnabled, "true"},
-		{EnvSentinelMasterName, s.MasterName},
-		{EnvSentinels, strings.Join(l.SentinelAddrs(), ",")},
-		{EnvPassword, password},
+	if s.ACL {
+		return append(env, EnvVar{EnvUsername, string(UserApp)}, EnvVar{EnvPassword, s.UserPassword(UserApp)})
 	}
+	return append(env, EnvVar{EnvPassword, s.Password})
 }
 
 // DotEnv renders vars as a .env file; values are single-quoted so a password

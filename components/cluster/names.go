@@ -26,6 +26,7 @@ const (
 	KeyRedisPort              = "redisPort"
 	KeySentinelPort           = "sentinelPort"
 	KeyPassword               = "password"
+	KeyACL                    = "acl"
 	KeyDockerSubnet           = "dockerSubnet"
 	KeyDockerNodePortBase     = "dockerNodePortBase"
 	KeyDockerSentinelPortBase = "dockerSentinelPortBase"
@@ -138,6 +139,10 @@ const (
 	OutputTimers     = "timers"
 	OutputAppEnv     = "appEnv"
 	OutputDotEnv     = "dotenv"
+	// OutputAdminUser is who the verifier authenticates as (its password is
+	// the stack's password).
+	OutputAdminUser     = "adminUser"
+	OutputAdminPassword = "adminPassword"
 	// Kubernetes only: the namespace and the sentinels' client Service.
 	OutputNamespace       = "namespace"
 	OutputSentinelService = "sentinelService"

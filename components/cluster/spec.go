@@ -56,6 +56,11 @@ type Spec struct {
 	// components mark everything derived from it secret, and nothing logs it.
 	// Key: password (set with `pulumi config set --secret password`). Required.
 	Password string
+	// ACL turns on Redis ACL users (see User): the default user is disabled
+	// everywhere, sentinels reach data nodes as a user limited to what Sentinel
+	// needs, replicas as a replication user, the app as a user without admin or
+	// dangerous commands (the contract then adds REDIS_USERNAME). Key: acl. Default: false.
+	ACL bool
 	// Docker holds settings only the Docker platform uses.
 	Docker DockerSettings
 	// Kubernetes holds settings only the Kubernetes platform uses.

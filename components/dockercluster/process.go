@@ -54,7 +54,7 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 		}},
 		Uploads: secretUploads(append(p.files,
 			upload{path: cluster.PasswordFilePath, content: b.spec.Password},
-			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(p.listenPort)},
+			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(b.spec, p.listenPort)},
 		)...),
 		Healthcheck: docker.ContainerHealthcheckArgs{
 			Tests:       pulumi.ToStringArray([]string{"CMD", "sh", cluster.HealthcheckPath}),

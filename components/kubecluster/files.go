@@ -63,7 +63,7 @@ func sentinelPaths(i int) render.StartPaths {
 
 // configFiles are the ConfigMap's data: no secret in any of them.
 func configFiles(s cluster.Spec, l cluster.Layout) map[string]string {
-	files := map[string]string{keyNodeHealthcheck: render.HealthcheckScript(s.Ports.Redis)}
+	files := map[string]string{keyNodeHealthcheck: render.HealthcheckScript(s, s.Ports.Redis)}
 	for i := range s.DataNodeCount() {
 		files[ordinalKey(nodeConfPattern, i)] = render.RedisConf(s, l, i)
 		files[ordinalKey(nodeStartPattern, i)] = render.StartScript(s, l, i, nodePaths(i))
@@ -72,7 +72,7 @@ func configFiles(s cluster.Spec, l cluster.Layout) map[string]string {
 	if s.Mode != cluster.ModeSentinel {
 		return files
 	}
-	files[keySentinelHealthcheck] = render.HealthcheckScript(s.Ports.Sentinel)
+	files[keySentinelHealthcheck] = render.HealthcheckScript(s, s.Ports.Sentinel)
 	files[keySettingsScript] = render.SettingsScript(s, l)
 	for i := range s.Sentinels {
 		files[ordinalKey(sentinelConfPattern, i)] = render.SentinelConf(s, l, i)

@@ -12,25 +12,73 @@ import (
 
 // RedisAuthConf is a data node's auth fragment: clients and the replication
 // link (masterauth) use the same password.
+//
+// With ACL on, the default user is off and each role gets its own user, its
+// password stored hashed: admin (the tooling) with every command, the
+// replication user with what a replica's link needs, the sentinel user with
+// exactly the commands Redis documents for Sentinel, and the app user with
+// data commands but no @admin or @dangerous ones (CONFIG, SHUTDOWN, FLUSHALL,
+// DEBUG, REPLICAOF, ACL, KEYS ...).
 func RedisAuthConf(s cluster.Spec) string {
+	if !s.ACL {
+		return lines(
+			"requirepass "+confQuote(s.Password),
+			"masterauth "+confQuote(s.Password),
+		)
+	}
 	return lines(
-		"requirepass "+confQuote(s.Password),
-		"masterauth "+confQuote(s.Password),
+		"user default off",
+		aclUser(s, cluster.UserAdmin, "~* &* +@all"),
+		aclUser(s, cluster.UserReplication, "+psync +replconf +ping"),
+		aclUser(s, cluster.UserSentinel, sentinelCommands),
+		aclUser(s, cluster.UserApp, "~* &* +@all -@admin -@dangerous"),
+		"masteruser "+string(cluster.UserReplication),
+		"masterauth "+confQuote(s.UserPassword(cluster.UserReplication)),
 	)
+}
+
+// sentinelCommands is the minimal command set Sentinel needs on a data node,
+// as the Redis documentation lists it.
+const sentinelCommands = "allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill"
+
+// aclUser renders an ACL user with its hashed password and rules.
+func aclUser(s cluster.Spec, u cluster.User, rules string) string {
+	return fmt.Sprintf("user %s on %s %s", u, cluster.PasswordHash(s.UserPassword(u)), rules)
 }
 
 // SentinelAuthConf is a sentinel's auth fragment: its own clients, its peers
 // (sentinel-pass) and the monitored nodes (auth-pass). It must follow the
 // `sentinel monitor` line, which names the master auth-pass refers to.
+//
+// With ACL on, its clients are admin (the tooling, and peer sentinels through
+// sentinel-user) and the app, which may only discover the master: the
+// commands a Sentinel client library sends, nothing that changes Sentinel.
+// The sentinel authenticates on data nodes as the sentinel user.
 func SentinelAuthConf(s cluster.Spec) string {
+	if !s.ACL {
+		return lines(
+			"requirepass "+confQuote(s.Password),
+			"sentinel sentinel-pass "+confQuote(s.Password),
+			fmt.Sprintf("sentinel auth-pass %s %s", s.MasterName, confQuote(s.Password)),
+		)
+	}
 	return lines(
-		"requirepass "+confQuote(s.Password),
-		"sentinel sentinel-pass "+confQuote(s.Password),
-		fmt.Sprintf("sentinel auth-pass %s %s", s.MasterName, confQuote(s.Password)),
+		"user default off",
+		aclUser(s, cluster.UserAdmin, "~* &* +@all"),
+		aclUser(s, cluster.UserApp, sentinelClientCommands),
+		"sentinel sentinel-user "+string(cluster.UserAdmin),
+		"sentinel sentinel-pass "+confQuote(s.UserPassword(cluster.UserAdmin)),
+		fmt.Sprintf("sentinel auth-user %s %s", s.MasterName, cluster.UserSentinel),
+		fmt.Sprintf("sentinel auth-pass %s %s", s.MasterName, confQuote(s.UserPassword(cluster.UserSentinel))),
 	)
 }
 
+// sentinelClientCommands let a client discover the master and follow
+// switches, and nothing else.
+const sentinelClientCommands = "&* -@all +auth +hello +ping +client|setname +subscribe +psubscribe +unsubscribe +punsubscribe " +
+	"+sentinel|get-master-addr-by-name +sentinel|sentinels +sentinel|replicas +sentinel|slaves"
+
 // authLinePattern matches every line that holds a credential in a config the
 // process has rewritten (Redis 7 rewrites requirepass as a `user default`
-// line), so a restart can swap in the current fragment.
-const authLinePattern = `^(requirepass|masterauth|user default|sentinel sentinel-pass|sentinel auth-pass) `
+// line, and keeps every ACL user), so a restart can swap in the current fragment.
+const authLinePattern = `^(requirepass|masterauth|masteruser|user|sentinel sentinel-user|sentinel sentinel-pass|sentinel auth-user|sentinel auth-pass) `

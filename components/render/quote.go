@@ -6,6 +6,8 @@ package render
 import (
 	"fmt"
 	"strings"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
 )
 
 // confQuote quotes a value for redis.conf/sentinel.conf, which accept
@@ -32,7 +34,8 @@ func confQuote(v string) string {
 func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
 
 // cliAuth exports the password in passwordFile as REDISCLI_AUTH, so redis-cli
-// authenticates without the secret on any command line.
-func cliAuth(passwordFile string) string {
-	return fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, passwordFile) + "\nexport REDISCLI_AUTH"
+// authenticates without the secret on any command line, and names the user
+// every redis-cli call passes (--user "$cli_user"): the tooling's admin user.
+func cliAuth(s cluster.Spec, passwordFile string) string {
+	return fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, passwordFile) + "\nexport REDISCLI_AUTH\ncli_user=" + string(s.AdminUser())
 }

@@ -76,7 +76,7 @@ func TestRender_Golden(t *testing.T) {
 		{"redis-node-1.conf", RedisConf(s, l, 1)},
 		{"sentinel-0.conf", SentinelConf(s, l, 0)},
 		{"apply-settings.sh", SettingsScript(s, l)},
-		{"healthcheck-6379.sh", HealthcheckScript(6379)},
+		{"healthcheck-6379.sh", HealthcheckScript(s, 6379)},
 		{"redis-standalone.conf", RedisConf(standalone, standaloneLayout, 0)},
 		{"apply-settings-standalone.sh", SettingsScript(standalone, standaloneLayout)},
 		{"redis-node-1-hostnames.conf", RedisConf(s, hosts, 1)},
@@ -87,10 +87,17 @@ func TestRender_Golden(t *testing.T) {
 		{"redis-auth.conf", RedisAuthConf(s)},
 		{"pre-stop-node-0-hostnames.sh", PreStopScript(s, hosts, 0, ContainerStartPaths)},
 		{"sentinel-auth.conf", SentinelAuthConf(s)},
+		{"redis-auth-acl.conf", RedisAuthConf(withACL(s))},
+		{"sentinel-auth-acl.conf", SentinelAuthConf(withACL(s))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkGolden(t, tt.name, tt.got) })
 	}
+}
+
+func withACL(s cluster.Spec) cluster.Spec {
+	s.ACL = true
+	return s
 }
 
 func TestConfQuote_EscapesForRedis(t *testing.T) {
@@ -161,7 +168,7 @@ func TestRender_PasswordOnlyInAuthFragments(t *testing.T) {
 	for name, text := range map[string]string{
 		"node 0": RedisConf(s, l, 0), "node 1": RedisConf(s, l, 1), "sentinel 0": SentinelConf(s, l, 0),
 		"start": StartScript(s, l, 1, ContainerStartPaths), "sentinel start": SentinelStartScript(s, l, 0, ContainerSentinelStartPaths),
-		"settings": SettingsScript(s, l), "healthcheck": HealthcheckScript(6379),
+		"settings": SettingsScript(s, l), "healthcheck": HealthcheckScript(s, 6379),
 	} {
 		if strings.Contains(text, "golden-Passw0rd") {
 			t.Errorf("%s contains the password:\n%s", name, text)
@@ -272,8 +279,9 @@ func TestSettingsScript_NeverContainsPassword(t *testing.T) {
 			}
 		}
 	}
-	if hc := HealthcheckScript(26379); !strings.Contains(hc, "-p 26379 ") || !strings.Contains(hc, cluster.PasswordFilePath) {
-		t.Errorf("HealthcheckScript(26379) = %q, want port 26379 and the password file", hc)
+	s := cluster.SetDefaults(cluster.Spec{Password: goldenPassword}, "golden")
+	if hc := HealthcheckScript(s, 26379); !strings.Contains(hc, "-p 26379 ") || !strings.Contains(hc, cluster.PasswordFilePath) {
+		t.Errorf("HealthcheckScript(s, 26379) = %q, want port 26379 and the password file", hc)
 	}
 }
 

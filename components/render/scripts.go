@@ -18,11 +18,11 @@ const SettingsJobTimeoutSeconds = 120
 // HealthcheckScript pings the local process with the password read from the
 // password file, so the secret never appears in a container's command line,
 // environment or healthcheck definition.
-func HealthcheckScript(port int) string {
+func HealthcheckScript(s cluster.Spec, port int) string {
 	return lines(
 		"#!/bin/sh",
 		"# Healthy when the local process answers an authenticated PING.",
-		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)" redis-cli -p %d --no-auth-warning ping | grep -q PONG`, cluster.PasswordFilePath, port),
+		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)" redis-cli --user %s -p %d --no-auth-warning ping | grep -q PONG`, cluster.PasswordFilePath, s.AdminUser(), port),
 	)
 }
 
@@ -36,13 +36,13 @@ func SettingsScript(s cluster.Spec, l cluster.Layout) string {
 		"#!/bin/sh",
 		"# Applies live settings; rendered by redis-sentinel. Safe to run repeatedly.",
 		"set -u",
-		cliAuth(cluster.PasswordFilePath),
+		cliAuth(s, cluster.PasswordFilePath),
 		fmt.Sprintf("deadline=$(( $(date +%%s) + %d ))", SettingsJobTimeoutSeconds),
 		"# apply HOST PORT EXPECTED COMMAND...: retry until the reply is EXPECTED.",
 		"apply() {",
 		`  host=$1 port=$2 want=$3; shift 3`,
 		`  while :; do`,
-		`    got=$(redis-cli -h "$host" -p "$port" --no-auth-warning "$@" 2>&1)`,
+		`    got=$(redis-cli --user "$cli_user" -h "$host" -p "$port" --no-auth-warning "$@" 2>&1)`,
 		`    [ "$got" = "$want" ] && { echo "ok   $host:$port $1 $2"; return 0; }`,
 		`    [ "$(date +%s)" -ge "$deadline" ] && { echo "FAIL $host:$port $*: $got" >&2; exit 1; }`,
 		`    sleep 1`,

@@ -25,13 +25,16 @@ type Outputs struct {
 	Timers pulumi.IntMapOutput
 	AppEnv pulumi.StringMapOutput
 	DotEnv pulumi.StringOutput
+	// AdminUser and AdminPassword (secret) are what the verifier authenticates as.
+	AdminUser     pulumi.StringOutput
+	AdminPassword pulumi.StringOutput
 	// Platform-specific outputs (e.g. the Kubernetes namespace), by output name.
 	Extra pulumi.Map
 }
 
 // New computes the outputs of a cluster with the given layout.
 func New(s cluster.Spec, l cluster.Layout) Outputs {
-	env := cluster.AppEnv(s, l, s.Password)
+	env := cluster.AppEnv(s, l)
 	envMap := pulumi.StringMap{}
 	for _, v := range env {
 		envMap[v.Name] = pulumi.String(v.Value)
@@ -52,23 +55,27 @@ func New(s cluster.Spec, l cluster.Layout) Outputs {
 			cluster.KeyFailoverTimeout: pulumi.Int(s.Timers.FailoverTimeoutMilliseconds),
 			cluster.KeyParallelSyncs:   pulumi.Int(s.Timers.ParallelSyncs),
 		}.ToIntMapOutput(),
-		AppEnv: pulumi.ToSecret(envMap).(pulumi.StringMapOutput),
-		DotEnv: pulumi.ToSecret(pulumi.String(cluster.DotEnv(env))).(pulumi.StringOutput),
+		AppEnv:        pulumi.ToSecret(envMap).(pulumi.StringMapOutput),
+		DotEnv:        pulumi.ToSecret(pulumi.String(cluster.DotEnv(env))).(pulumi.StringOutput),
+		AdminUser:     pulumi.String(string(s.AdminUser())).ToStringOutput(),
+		AdminPassword: pulumi.ToSecret(pulumi.String(s.UserPassword(s.AdminUser()))).(pulumi.StringOutput),
 	}
 }
 
 // Map is the outputs keyed by their stack output names.
 func (o Outputs) Map() pulumi.Map {
 	m := pulumi.Map{
-		cluster.OutputName:       o.Name,
-		cluster.OutputPlatform:   o.Platform,
-		cluster.OutputMode:       o.Mode,
-		cluster.OutputMasterName: o.MasterName,
-		cluster.OutputSentinels:  o.Sentinels,
-		cluster.OutputNodes:      o.Nodes,
-		cluster.OutputTimers:     o.Timers,
-		cluster.OutputAppEnv:     o.AppEnv,
-		cluster.OutputDotEnv:     o.DotEnv,
+		cluster.OutputName:          o.Name,
+		cluster.OutputPlatform:      o.Platform,
+		cluster.OutputMode:          o.Mode,
+		cluster.OutputMasterName:    o.MasterName,
+		cluster.OutputSentinels:     o.Sentinels,
+		cluster.OutputNodes:         o.Nodes,
+		cluster.OutputTimers:        o.Timers,
+		cluster.OutputAppEnv:        o.AppEnv,
+		cluster.OutputDotEnv:        o.DotEnv,
+		cluster.OutputAdminUser:     o.AdminUser,
+		cluster.OutputAdminPassword: o.AdminPassword,
 	}
 	for name, value := range o.Extra {
 		m[name] = value

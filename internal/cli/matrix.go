@@ -67,7 +67,7 @@ func runMatrix(ctx context.Context, o matrixOptions, stdout, stderr io.Writer) e
 	defer checker.Close()
 
 	env := faultmatrix.Env{Host: host, Cluster: deployed.Name, Network: cluster.Spec{Name: deployed.Name}.NetworkName(),
-		DownAfter: time.Duration(deployed.Timers.DownAfterMilliseconds) * time.Millisecond}
+		DownAfter: time.Duration(deployed.Timers.DownAfterMilliseconds) * time.Millisecond, AdminUser: deployed.AdminUser}
 	var cases []faultmatrix.Case
 	for _, c := range faultmatrix.Cases(env) {
 		if (c.Fast || !o.fast) && strings.Contains(c.Name, o.only) {

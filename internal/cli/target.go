@@ -57,6 +57,7 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.D
 	t := verify.Target{
 		Sentinels:  splitList(firstNonEmpty(f.sentinels, os.Getenv(cluster.EnvSentinels))),
 		MasterName: firstNonEmpty(f.masterName, os.Getenv(cluster.EnvSentinelMasterName)),
+		Username:   os.Getenv(cluster.EnvUsername),
 		Password:   os.Getenv(cluster.EnvPassword),
 	}
 	if len(t.Sentinels) == 0 {

@@ -22,6 +22,8 @@ type Env struct {
 	Network string
 	// DownAfter is the stack's down-after-milliseconds; holds scale with it.
 	DownAfter time.Duration
+	// AdminUser is the stack's adminUser output; "" means the default user.
+	AdminUser string
 }
 
 // Case is one row of the matrix.

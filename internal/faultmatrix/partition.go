@@ -22,7 +22,7 @@ ok=0 last=0 i=0
 end=$(( $(date +%%s) + %d ))
 while [ "$(date +%%s)" -lt "$end" ]; do
   i=$((i+1))
-  case "$(redis-cli -p "$port" --no-auth-warning RPUSH redis-sentinel:isolated-probe "$i" 2>&1)" in
+  case "$(redis-cli --user %s -p "$port" --no-auth-warning RPUSH redis-sentinel:isolated-probe "$i" 2>&1)" in
     [0-9]*) ok=$((ok+1)) last=$i ;;
   esac
   sleep 0.05
@@ -45,7 +45,11 @@ func partitionFault(env Env, faults dockerhost.ClusterFaults, note *string) veri
 			}
 			probe := make(chan string, 1)
 			go func() {
-				script := fmt.Sprintf(isolatedProbeScript, cluster.PasswordFilePath, cluster.RedisConfPath, probeSeconds)
+				user := env.AdminUser
+				if user == "" {
+					user = "default"
+				}
+				script := fmt.Sprintf(isolatedProbeScript, cluster.PasswordFilePath, cluster.RedisConfPath, probeSeconds, user)
 				out, err := env.Host.Exec(context.WithoutCancel(ctx), container, "sh", "-c", script)
 				if err != nil {
 					out = "error: " + err.Error()

@@ -33,6 +33,8 @@ type Options struct {
 	Sentinels             int
 	DownAfterMilliseconds int
 	MinReplicasToWrite    int
+	// ACL turns on Redis ACL users (cluster.Spec.ACL).
+	ACL bool
 }
 
 // Cluster is a running native cluster.
@@ -67,6 +69,7 @@ func Start(t testing.TB, o Options) *Cluster {
 		Name: "native", Replicas: o.Replicas, Sentinels: o.Sentinels, Password: "native-" + randomHex(12),
 		Timers:      cluster.Timers{DownAfterMilliseconds: o.DownAfterMilliseconds, FailoverTimeoutMilliseconds: 10000},
 		WriteSafety: cluster.WriteSafety{MinReplicasToWrite: o.MinReplicasToWrite},
+		ACL:         o.ACL,
 	}, "test")
 	c := &Cluster{Spec: spec, t: t, dir: t.TempDir()}
 	for range spec.DataNodeCount() {
@@ -132,7 +135,7 @@ func (c *Cluster) run(p *process) {
 
 func (c *Cluster) waitPing(p *process) {
 	c.t.Helper()
-	client := redis.NewClient(&redis.Options{Addr: p.addr, Password: c.Spec.Password, MaxRetries: -1})
+	client := redis.NewClient(&redis.Options{Addr: p.addr, Username: c.adminUser(), Password: c.Spec.Password, MaxRetries: -1})
 	defer client.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -156,7 +159,7 @@ func (c *Cluster) applyLiveSettings() {
 	ctx := context.Background()
 	t, w := c.Spec.Timers, c.Spec.WriteSafety
 	for _, n := range c.nodes {
-		cl := redis.NewClient(&redis.Options{Addr: n.addr, Password: c.Spec.Password})
+		cl := redis.NewClient(&redis.Options{Addr: n.addr, Username: c.adminUser(), Password: c.Spec.Password})
 		err := cl.ConfigSet(ctx, "min-replicas-to-write", strconv.Itoa(w.MinReplicasToWrite)).Err()
 		_ = cl.Close()
 		if err != nil {
@@ -164,7 +167,7 @@ func (c *Cluster) applyLiveSettings() {
 		}
 	}
 	for _, s := range c.sents {
-		sc := redis.NewSentinelClient(&redis.Options{Addr: s.addr, Password: c.Spec.Password})
+		sc := redis.NewSentinelClient(&redis.Options{Addr: s.addr, Username: c.adminUser(), Password: c.Spec.Password})
 		for opt, v := range map[string]int{"down-after-milliseconds": t.DownAfterMilliseconds, "failover-timeout": t.FailoverTimeoutMilliseconds, "parallel-syncs": t.ParallelSyncs} {
 			if err := sc.Set(ctx, c.Spec.MasterName, opt, strconv.Itoa(v)).Err(); err != nil {
 				c.t.Fatalf("%s: sentinel set %s: %v", s.name, opt, err)
@@ -196,6 +199,9 @@ func (c *Cluster) waitDiscovered() {
 	}
 }
 
+// adminUser is who the tooling authenticates as.
+func (c *Cluster) adminUser() string { return string(c.Spec.AdminUser()) }
+
 // Target is the verifier's view of this cluster, with the stack-like expectations.
 func (c *Cluster) Target() verify.Target {
 	timers := c.Spec.Timers
@@ -204,7 +210,8 @@ func (c *Cluster) Target() verify.Target {
 		nodes = append(nodes, n.String())
 	}
 	return verify.Target{
-		Sentinels: c.Layout.SentinelAddrs(), MasterName: c.Spec.MasterName, Password: c.Spec.Password,
+		Sentinels: c.Layout.SentinelAddrs(), MasterName: c.Spec.MasterName,
+		Username: c.adminUser(), Password: c.Spec.Password,
 		Nodes: nodes, Expect: verify.Expectations{Replicas: c.Spec.Replicas, Timers: &timers},
 	}
 }

@@ -26,13 +26,13 @@ import (
 )
 
 // testSlot places a test stack on its own subnet and host ports, clear of the
-// quick-start stack and of each other: slot n uses 172.28.(250+n).0/24 and
+// quick-start stack and of each other: slot n uses 172.28.(200+n).0/24 and
 // host ports 18379+100n / 38379+100n.
 type testSlot int
 
 func (s testSlot) config() map[string]string {
 	return map[string]string{
-		cluster.KeyDockerSubnet:           fmt.Sprintf("172.28.%d.0/24", 250+int(s)),
+		cluster.KeyDockerSubnet:           fmt.Sprintf("172.28.%d.0/24", 200+int(s)),
 		cluster.KeyDockerNodePortBase:     strconv.Itoa(18379 + 100*int(s)),
 		cluster.KeyDockerSentinelPortBase: strconv.Itoa(38379 + 100*int(s)),
 	}

@@ -1,0 +1,69 @@
+package integration
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/platform-team/redis-sentinel/automation"
+	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/verify"
+)
+
+// TestDockerStack_ACL: with `acl: true` the stack hands the app its own user
+// (REDIS_USERNAME), the verifier works as the admin user, the app user reaches
+// data through Sentinel but no admin command, every published port refuses
+// clients without credentials and the disabled default user, and the
+// password (and the derived ones) leak nowhere.
+func TestDockerStack_ACL(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	d := newDockerStack(t, ctx, 6, map[string]string{cluster.KeyACL: "true"})
+	res, took := d.up(ctx)
+	t.Logf("pulumi up with ACL: %s", took.Round(time.Millisecond))
+	deployed, err := automation.DeployedFromOutputs(res.Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deployed.AdminUser != string(cluster.UserAdmin) || deployed.AppEnv[cluster.EnvUsername] != string(cluster.UserApp) {
+		t.Fatalf("adminUser %q, %s %q; want admin and app", deployed.AdminUser, cluster.EnvUsername, deployed.AppEnv[cluster.EnvUsername])
+	}
+	appPassword := deployed.AppEnv[cluster.EnvPassword]
+	if appPassword == "" || appPassword == d.password {
+		t.Fatalf("the app's password must be its own, not the admin's")
+	}
+	requireHealthy(t, ctx, deployed.Target(true))
+
+	app := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: deployed.MasterName, SentinelAddrs: deployed.Sentinels,
+		Username: deployed.AppEnv[cluster.EnvUsername], Password: appPassword,
+		SentinelUsername: deployed.AppEnv[cluster.EnvUsername], SentinelPassword: appPassword,
+	})
+	defer app.Close()
+	if err := app.Set(ctx, verify.KeyPrefix+"acl", "v", time.Minute).Err(); err != nil {
+		t.Fatalf("app user SET through Sentinel: %v", err)
+	}
+	for _, cmd := range [][]any{{"CONFIG", "SET", "appendonly", "no"}, {"FLUSHALL"}, {"SHUTDOWN", "NOSAVE"}, {"ACL", "LIST"}, {"REPLICAOF", "NO", "ONE"}} {
+		if err := app.Do(ctx, cmd...).Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+			t.Errorf("app user %v: %v, want NOPERM", cmd, err)
+		}
+	}
+	for _, addr := range append(append([]string{}, deployed.Nodes...), deployed.Sentinels...) {
+		anon := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DisableIdentity: true})
+		if err := anon.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+			t.Errorf("%s: unauthenticated PING = %v, want NOAUTH", addr, err)
+		}
+		anon.Close()
+		def := redis.NewClient(&redis.Options{Addr: addr, Password: d.password, MaxRetries: -1})
+		if err := def.Ping(ctx).Err(); err == nil {
+			t.Errorf("%s: the default user authenticated; it must be disabled", addr)
+		}
+		def.Close()
+	}
+	t.Run("no password in plaintext", func(t *testing.T) {
+		requireNoSecretLeak(t, ctx, d)
+	})
+}
