@@ -232,8 +232,9 @@ func readMarker(t *testing.T, ctx context.Context, target verify.Target, want st
 
 func failoverClient(target verify.Target) *redis.Client {
 	return redis.NewFailoverClient(&redis.FailoverOptions{
-		MasterName: target.MasterName, SentinelAddrs: target.Sentinels,
-		Password: target.Password, SentinelPassword: target.Password, Dialer: target.Dialer,
+		MasterName: target.MasterName, SentinelAddrs: target.Sentinels, Dialer: target.Dialer,
+		Username: target.Username, Password: target.Password,
+		SentinelUsername: target.Username, SentinelPassword: target.Password,
 	})
 }
 
