@@ -4,6 +4,7 @@ package automation
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -29,6 +30,9 @@ type Deployed struct {
 	// user and the app's password on stacks without ACL).
 	AdminUser     string
 	AdminPassword string
+	// TLSCACert is the CA (PEM) of a TLS stack, else ""; TLS trusts it.
+	TLSCACert string
+	TLS       *tls.Config
 }
 
 // ReadDeployed reads a stack's outputs from its backend (the project in
@@ -72,6 +76,13 @@ func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
 	d.Namespace, _ = out[cluster.OutputNamespace].Value.(string)
 	d.AdminUser, _ = out[cluster.OutputAdminUser].Value.(string)
 	d.AdminPassword, _ = out[cluster.OutputAdminPassword].Value.(string)
+	d.TLSCACert, _ = out[cluster.OutputTLSCACert].Value.(string)
+	if d.TLSCACert != "" {
+		var err error
+		if d.TLS, err = verify.TLSConfigFromPEM(d.TLSCACert); err != nil {
+			errs = append(errs, fmt.Errorf("output %s: %w", cluster.OutputTLSCACert, err))
+		}
+	}
 	d.Sentinels = strs(cluster.OutputSentinels)
 	d.Nodes = strs(cluster.OutputNodes)
 	d.AppEnv = map[string]string{}
@@ -113,5 +124,6 @@ func (d Deployed) Target(withTimers bool) verify.Target {
 		timers := d.Timers
 		t.Expect.Timers = &timers
 	}
+	t.TLS = d.TLS
 	return t
 }

@@ -91,7 +91,7 @@ func (m *Monitor) check(ctx context.Context) {
 // follow subscribes to one sentinel's +switch-master channel (re-subscribing
 // after errors) and triggers a re-check on each event.
 func (m *Monitor) follow(ctx context.Context, addr string) {
-	client := redis.NewSentinelClient(&redis.Options{Addr: addr, Username: m.target.Username, Password: m.target.Password, Dialer: m.target.Dialer, DialTimeout: time.Second})
+	client := redis.NewSentinelClient(&redis.Options{Addr: addr, Username: m.target.Username, Password: m.target.Password, Dialer: m.target.EffectiveDialer(), DialTimeout: time.Second})
 	defer client.Close()
 	for ctx.Err() == nil {
 		sub := client.Subscribe(ctx, "+switch-master")

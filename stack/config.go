@@ -46,6 +46,7 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 		Ports:    cluster.Ports{Redis: r.positive(cluster.KeyRedisPort), Sentinel: r.positive(cluster.KeySentinelPort)},
 		Password: r.str(cluster.KeyPassword),
 		ACL:      r.bool(cluster.KeyACL),
+		TLS:      r.bool(cluster.KeyTLS),
 		Docker: cluster.DockerSettings{
 			Subnet:           r.str(cluster.KeyDockerSubnet),
 			NodePortBase:     r.positive(cluster.KeyDockerNodePortBase),

@@ -108,6 +108,7 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		cluster.KeyDockerSentinelPortBase: cluster.DefaultDockerSentinelPortBase,
 		cluster.KeyRolloutSwitchover:      false,
 		cluster.KeyACL:                    false,
+		cluster.KeyTLS:                    false,
 		cluster.KeyKubeNamespace:          "",
 		cluster.KeyKubeCreateNamespace:    true,
 		cluster.KeyKubeClusterDomain:      cluster.DefaultKubernetesClusterDomain,

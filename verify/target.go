@@ -5,6 +5,7 @@
 package verify
 
 import (
+	"crypto/tls"
 	"time"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
@@ -32,6 +33,9 @@ type Target struct {
 	// Dialer connects to sentinels and nodes; nil uses the system resolver
 	// (see DialerVia for cluster-internal names).
 	Dialer Dialer
+	// TLS, when set, wraps every connection in TLS, verifying the server's
+	// certificate for the host being dialled (REDIS_TLS, REDIS_TLS_CA_CERT).
+	TLS *tls.Config
 }
 
 // Expectations are the stack's intended shape; zero fields are not checked.
@@ -53,10 +57,24 @@ const (
 	defaultMaxReplicationLag = 1 << 20
 )
 
+// EffectiveDialer is the dialer every client of the target uses: Dialer,
+// wrapped in TLS when TLS is set (nil: go-redis's default).
+func (t Target) EffectiveDialer() Dialer {
+	if t.TLS == nil {
+		return t.Dialer
+	}
+	timeout := t.Timeout
+	if timeout == 0 {
+		timeout = defaultTimeout
+	}
+	return withTLS(t.Dialer, t.TLS, timeout)
+}
+
 func (t Target) withDefaults() Target {
 	if t.Timeout == 0 {
 		t.Timeout = defaultTimeout
 	}
+	t.Dialer, t.TLS = t.EffectiveDialer(), nil
 	if t.Expect.MaxReplicationLag == 0 {
 		t.Expect.MaxReplicationLag = defaultMaxReplicationLag
 	}

@@ -14,6 +14,9 @@ const (
 	EnvHost               = "REDIS_HOST"
 	// EnvUsername is set only when ACL is on (the app's ACL user).
 	EnvUsername = "REDIS_USERNAME"
+	// EnvTLS ("true") and EnvTLSCACert (the CA, PEM) are set only when TLS is on.
+	EnvTLS       = "REDIS_TLS"
+	EnvTLSCACert = "REDIS_TLS_CA_CERT"
 )
 
 // EnvVar is one name=value pair of the app contract.
@@ -27,7 +30,7 @@ type EnvVar struct {
 // so the rendered .env is stable.
 // With ACL on, REDIS_USERNAME and REDIS_PASSWORD are the app user's (for the
 // sentinels and the data nodes alike).
-func AppEnv(s Spec, l Layout) []EnvVar {
+func AppEnv(s Spec, l Layout, caCert string) []EnvVar {
 	var env []EnvVar
 	if s.Mode == ModeStandalone {
 		env = []EnvVar{{EnvSentinelEnabled, "false"}, {EnvHost, l.InitialMaster().String()}}
@@ -39,9 +42,14 @@ func AppEnv(s Spec, l Layout) []EnvVar {
 		}
 	}
 	if s.ACL {
-		return append(env, EnvVar{EnvUsername, string(UserApp)}, EnvVar{EnvPassword, s.UserPassword(UserApp)})
+		env = append(env, EnvVar{EnvUsername, string(UserApp)}, EnvVar{EnvPassword, s.UserPassword(UserApp)})
+	} else {
+		env = append(env, EnvVar{EnvPassword, s.Password})
 	}
-	return append(env, EnvVar{EnvPassword, s.Password})
+	if s.TLS {
+		env = append(env, EnvVar{EnvTLS, "true"}, EnvVar{EnvTLSCACert, caCert})
+	}
+	return env
 }
 
 // DotEnv renders vars as a .env file; values are single-quoted so a password

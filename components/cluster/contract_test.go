@@ -45,7 +45,7 @@ func TestAppEnv_ByMode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := cluster.AppEnv(tt.spec, l); !reflect.DeepEqual(got, tt.want) {
+			if got := cluster.AppEnv(tt.spec, l, ""); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("AppEnv() =\n%v\nwant\n%v", got, tt.want)
 			}
 		})

@@ -27,6 +27,7 @@ const (
 	KeySentinelPort           = "sentinelPort"
 	KeyPassword               = "password"
 	KeyACL                    = "acl"
+	KeyTLS                    = "tls"
 	KeyDockerSubnet           = "dockerSubnet"
 	KeyDockerNodePortBase     = "dockerNodePortBase"
 	KeyDockerSentinelPortBase = "dockerSentinelPortBase"
@@ -65,16 +66,22 @@ const (
 // directory because Redis and Sentinel rewrite them (CONFIG REWRITE, SENTINEL SET)
 // and the official image hands that directory to the redis user.
 const (
-	DataDir            = "/data"
-	RedisConfPath      = DataDir + "/redis.conf"
-	SentinelConfPath   = DataDir + "/sentinel.conf"
-	BootstrapConfPath  = "/run/redis-sentinel/redis.conf"
-	SentinelBootPath   = "/run/redis-sentinel/sentinel.conf"
-	SentinelStartPath  = "/run/redis-sentinel/start-sentinel.sh"
-	StartScriptPath    = "/run/redis-sentinel/start.sh"
-	PasswordFilePath   = "/run/redis-sentinel/password"
-	AuthConfPath       = "/run/redis-sentinel/auth.conf"
-	PreStopPath        = "/run/redis-sentinel/pre-stop.sh"
+	DataDir           = "/data"
+	RedisConfPath     = DataDir + "/redis.conf"
+	SentinelConfPath  = DataDir + "/sentinel.conf"
+	BootstrapConfPath = "/run/redis-sentinel/redis.conf"
+	SentinelBootPath  = "/run/redis-sentinel/sentinel.conf"
+	SentinelStartPath = "/run/redis-sentinel/start-sentinel.sh"
+	StartScriptPath   = "/run/redis-sentinel/start.sh"
+	PasswordFilePath  = "/run/redis-sentinel/password"
+	AuthConfPath      = "/run/redis-sentinel/auth.conf"
+	PreStopPath       = "/run/redis-sentinel/pre-stop.sh"
+	// TLS files as delivered; processes read copies in "tls/" under their
+	// working directory (TLSDirName), owned by the user they run as.
+	TLSCACertPath      = "/run/redis-sentinel/ca.crt"
+	TLSCertPath        = "/run/redis-sentinel/tls.crt"
+	TLSKeyPath         = "/run/redis-sentinel/tls.key"
+	TLSDirName         = "tls"
 	HealthcheckPath    = "/run/redis-sentinel/healthcheck.sh"
 	SettingsScriptPath = "/run/redis-sentinel/apply-settings.sh"
 )
@@ -143,6 +150,8 @@ const (
 	// the stack's password).
 	OutputAdminUser     = "adminUser"
 	OutputAdminPassword = "adminPassword"
+	// OutputTLSCACert is the CA certificate (PEM) when TLS is on, else "".
+	OutputTLSCACert = "tlsCaCert"
 	// Kubernetes only: the namespace and the sentinels' client Service.
 	OutputNamespace       = "namespace"
 	OutputSentinelService = "sentinelService"

@@ -61,6 +61,12 @@ type Spec struct {
 	// needs, replicas as a replication user, the app as a user without admin or
 	// dangerous commands (the contract then adds REDIS_USERNAME). Key: acl. Default: false.
 	ACL bool
+	// TLS serves every data node and sentinel on TLS only (the plaintext port
+	// is off), replication and Sentinel's links included. The stack's CA and
+	// certificate (SANs: every announced host) are derived from Password, so
+	// they are stable across updates and need no extra secret; clients get the
+	// CA in REDIS_TLS_CA_CERT. Key: tls. Default: false.
+	TLS bool
 	// Docker holds settings only the Docker platform uses.
 	Docker DockerSettings
 	// Kubernetes holds settings only the Kubernetes platform uses.

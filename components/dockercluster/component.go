@@ -57,11 +57,15 @@ func NewDockerSentinelCluster(ctx *pulumi.Context, name string, args *DockerSent
 	if err := ctx.RegisterComponentResource(ComponentType, name, c, opts...); err != nil {
 		return nil, fmt.Errorf("register %s: %w", name, err)
 	}
-	b := builder{ctx: ctx, spec: spec, layout: layout, parent: c}
+	tlsFiles, err := render.TLSFor(spec, layout)
+	if err != nil {
+		return nil, err
+	}
+	b := builder{ctx: ctx, spec: spec, layout: layout, parent: c, tls: tlsFiles}
 	if err := b.build(c); err != nil {
 		return nil, fmt.Errorf("dockercluster %s: %w", name, err)
 	}
-	c.Outputs = stackoutputs.New(spec, layout)
+	c.Outputs = stackoutputs.New(spec, layout, tlsFiles.CACert)
 	outputs := c.Outputs.Map()
 	outputs["settingsExitCode"] = c.SettingsExitCode
 	if err := ctx.RegisterResourceOutputs(c, outputs); err != nil {
@@ -76,6 +80,7 @@ type builder struct {
 	spec   cluster.Spec
 	layout cluster.Layout
 	parent pulumi.Resource
+	tls    render.TLSFiles // empty without TLS
 }
 
 func (b builder) build(c *DockerSentinelCluster) error {

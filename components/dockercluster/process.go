@@ -52,10 +52,10 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 			External: pulumi.Int(p.hostPort),
 			Ip:       pulumi.String(gateway),
 		}},
-		Uploads: secretUploads(append(p.files,
+		Uploads: secretUploads(append(append(p.files,
 			upload{path: cluster.PasswordFilePath, content: b.spec.Password},
 			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(b.spec, p.listenPort)},
-		)...),
+		), b.tlsUploads(cluster.TLSCACertPath, cluster.TLSCertPath, cluster.TLSKeyPath)...)...),
 		Healthcheck: docker.ContainerHealthcheckArgs{
 			Tests:       pulumi.ToStringArray([]string{"CMD", "sh", cluster.HealthcheckPath}),
 			Interval:    pulumi.String(healthInterval),
@@ -70,6 +70,19 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 		RemoveVolumes: pulumi.Bool(true),
 		Labels:        containerLabels(b.spec, p.role, p.ordinal),
 	}
+}
+
+// tlsUploads are the given TLS files (by container path), none without TLS.
+func (b builder) tlsUploads(paths ...string) []upload {
+	if !b.spec.TLS {
+		return nil
+	}
+	content := map[string]string{cluster.TLSCACertPath: b.tls.CACert, cluster.TLSCertPath: b.tls.Cert, cluster.TLSKeyPath: b.tls.Key}
+	var out []upload
+	for _, p := range paths {
+		out = append(out, upload{path: p, content: content[p]})
+	}
+	return out
 }
 
 // upload is one file placed in a container before it starts.

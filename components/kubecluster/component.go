@@ -21,6 +21,7 @@ import (
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/components/render"
 	"github.com/platform-team/redis-sentinel/components/stackoutputs"
 )
 
@@ -65,12 +66,17 @@ func NewKubeSentinelCluster(ctx *pulumi.Context, name string, args *KubeSentinel
 	if err := ctx.RegisterComponentResource(ComponentType, name, c, opts...); err != nil {
 		return nil, fmt.Errorf("register %s: %w", name, err)
 	}
-	b := builder{ctx: ctx, spec: spec, layout: cluster.KubernetesLayout(spec), parent: c}
+	layout := cluster.KubernetesLayout(spec)
+	tlsFiles, err := render.TLSFor(spec, layout)
+	if err != nil {
+		return nil, err
+	}
+	b := builder{ctx: ctx, spec: spec, layout: layout, parent: c, tls: tlsFiles}
 	if err := b.build(c); err != nil {
 		return nil, fmt.Errorf("kubecluster %s: %w", name, err)
 	}
 	c.SentinelService = pulumi.String(spec.SentinelServiceAddr().String()).ToStringOutput()
-	c.Outputs = stackoutputs.New(spec, b.layout)
+	c.Outputs = stackoutputs.New(spec, b.layout, tlsFiles.CACert)
 	c.Outputs.Extra = pulumi.Map{cluster.OutputNamespace: c.Namespace, cluster.OutputSentinelService: c.SentinelService}
 	outputs := c.Outputs.Map()
 	if err := ctx.RegisterResourceOutputs(c, outputs); err != nil {
@@ -85,6 +91,7 @@ type builder struct {
 	spec   cluster.Spec
 	layout cluster.Layout
 	parent pulumi.Resource
+	tls    render.TLSFiles // empty without TLS
 }
 
 func (b builder) build(c *KubeSentinelCluster) error {
@@ -98,14 +105,14 @@ func (b builder) build(c *KubeSentinelCluster) error {
 		Type:     pulumi.String("Opaque"),
 		// The whole map is secret: Pulumi encrypts it in the state and the
 		// provider never prints it.
-		StringData: pulumi.ToSecret(pulumi.ToStringMap(secretFiles(b.spec))).(pulumi.StringMapOutput),
+		StringData: pulumi.ToSecret(pulumi.ToStringMap(secretFiles(b.spec, b.tls))).(pulumi.StringMapOutput),
 	}, pulumi.Parent(b.parent))
 	if err != nil {
 		return err
 	}
 	configMap, err := corev1.NewConfigMap(b.ctx, b.spec.ConfigMapName(), &corev1.ConfigMapArgs{
 		Metadata: b.metadata(namespace, b.spec.ConfigMapName(), ""),
-		Data:     pulumi.ToStringMap(configFiles(b.spec, b.layout)),
+		Data:     pulumi.ToStringMap(configFiles(b.spec, b.layout, b.tls)),
 	}, pulumi.Parent(b.parent))
 	if err != nil {
 		return err

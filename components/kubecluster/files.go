@@ -26,6 +26,10 @@ const (
 	keyPassword            = "password"
 	keyRedisAuth           = "redis-auth.conf"
 	keySentinelAuth        = "sentinel-auth.conf"
+	// TLS only: the certificates in the ConfigMap, the key in the Secret.
+	keyTLSCACert = "ca.crt"
+	keyTLSCert   = "tls.crt"
+	keyTLSKey    = "tls.key"
 )
 
 // Per-ordinal keys: %s is the ordinal (ordinalKey) or, in a pod's command,
@@ -62,8 +66,11 @@ func sentinelPaths(i int) render.StartPaths {
 }
 
 // configFiles are the ConfigMap's data: no secret in any of them.
-func configFiles(s cluster.Spec, l cluster.Layout) map[string]string {
+func configFiles(s cluster.Spec, l cluster.Layout, tls render.TLSFiles) map[string]string {
 	files := map[string]string{keyNodeHealthcheck: render.HealthcheckScript(s, s.Ports.Redis)}
+	if s.TLS {
+		files[keyTLSCACert], files[keyTLSCert] = tls.CACert, tls.Cert
+	}
 	for i := range s.DataNodeCount() {
 		files[ordinalKey(nodeConfPattern, i)] = render.RedisConf(s, l, i)
 		files[ordinalKey(nodeStartPattern, i)] = render.StartScript(s, l, i, nodePaths(i))
@@ -82,8 +89,11 @@ func configFiles(s cluster.Spec, l cluster.Layout) map[string]string {
 }
 
 // secretFiles are the Secret's data: the password and what is derived from it.
-func secretFiles(s cluster.Spec) map[string]string {
+func secretFiles(s cluster.Spec, tls render.TLSFiles) map[string]string {
 	files := map[string]string{keyPassword: s.Password, keyRedisAuth: render.RedisAuthConf(s)}
+	if s.TLS {
+		files[keyTLSKey] = tls.Key
+	}
 	if s.Mode == cluster.ModeSentinel {
 		files[keySentinelAuth] = render.SentinelAuthConf(s)
 	}

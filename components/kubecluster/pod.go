@@ -40,6 +40,7 @@ type podSpec struct {
 	resources   cluster.Resources
 	gracePeriod int
 	configKeys  []string
+	tls         bool // mount the TLS files too
 }
 
 // template is a pod template running one Redis process as the redis user
@@ -120,16 +121,18 @@ func runVolume(p podSpec, configMap, secret pulumi.StringInput) corev1.VolumeArg
 	for _, key := range p.configKeys {
 		items = append(items, keyPath(key, runPath(key)))
 	}
+	secretItems := corev1.KeyToPathArray{keyPath(keyPassword, cluster.PasswordFilePath), keyPath(p.authKey, cluster.AuthConfPath)}
+	if p.tls {
+		items = append(items, keyPath(keyTLSCACert, cluster.TLSCACertPath), keyPath(keyTLSCert, cluster.TLSCertPath))
+		secretItems = append(secretItems, keyPath(keyTLSKey, cluster.TLSKeyPath))
+	}
 	return corev1.VolumeArgs{
 		Name: pulumi.String(volumeRun),
 		Projected: corev1.ProjectedVolumeSourceArgs{
 			DefaultMode: pulumi.Int(0o440),
 			Sources: corev1.VolumeProjectionArray{
 				corev1.VolumeProjectionArgs{ConfigMap: corev1.ConfigMapProjectionArgs{Name: configMap, Items: items}},
-				corev1.VolumeProjectionArgs{Secret: corev1.SecretProjectionArgs{Name: secret, Items: corev1.KeyToPathArray{
-					keyPath(keyPassword, cluster.PasswordFilePath),
-					keyPath(p.authKey, cluster.AuthConfPath),
-				}}},
+				corev1.VolumeProjectionArgs{Secret: corev1.SecretProjectionArgs{Name: secret, Items: secretItems}},
 			},
 		},
 	}

@@ -11,6 +11,20 @@ import (
 	"github.com/platform-team/redis-sentinel/components/render"
 )
 
+// settingsSources are what the settings Job mounts: the password, and the CA
+// when TLS is on.
+func settingsSources(s cluster.Spec, refs configRefs) corev1.VolumeProjectionArray {
+	sources := corev1.VolumeProjectionArray{corev1.VolumeProjectionArgs{
+		Secret: corev1.SecretProjectionArgs{Name: refs.secret, Items: corev1.KeyToPathArray{keyPath(keyPassword, cluster.PasswordFilePath)}},
+	}}
+	if s.TLS {
+		sources = append(sources, corev1.VolumeProjectionArgs{
+			ConfigMap: corev1.ConfigMapProjectionArgs{Name: refs.configMap, Items: corev1.KeyToPathArray{keyPath(keyTLSCACert, cluster.TLSCACertPath)}},
+		})
+	}
+	return sources
+}
+
 // settingsJob runs render.SettingsScript once as a Job, which `pulumi up`
 // waits for (and fails on). The script is the container's argument, so a
 // timer change replaces only this Job (a Job's template is immutable): the
@@ -22,9 +36,7 @@ func (b builder) settingsJob(namespace pulumi.StringInput, refs configRefs, node
 		Name: pulumi.String(volumeRun),
 		Projected: corev1.ProjectedVolumeSourceArgs{
 			DefaultMode: pulumi.Int(0o440),
-			Sources: corev1.VolumeProjectionArray{corev1.VolumeProjectionArgs{
-				Secret: corev1.SecretProjectionArgs{Name: refs.secret, Items: corev1.KeyToPathArray{keyPath(keyPassword, cluster.PasswordFilePath)}},
-			}},
+			Sources:     settingsSources(b.spec, refs),
 		},
 	}
 	_, err := batchv1.NewJob(b.ctx, name, &batchv1.JobArgs{

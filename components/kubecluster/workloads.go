@@ -79,7 +79,7 @@ func (b builder) nodeSet(namespace pulumi.StringInput, refs configRefs, headless
 		role: cluster.RoleData, port: b.spec.Ports.Redis, portName: portRedis,
 		command: byOrdinal(nodeStartPattern), preStop: byOrdinal(nodePreStopPattern),
 		healthKey: keyNodeHealthcheck, authKey: keyRedisAuth, configKeys: keys,
-		resources: b.spec.Kubernetes.NodeResources, gracePeriod: gracePeriodSeconds,
+		resources: b.spec.Kubernetes.NodeResources, gracePeriod: gracePeriodSeconds, tls: b.spec.TLS,
 	}
 	return b.statefulSet(namespace, refs, headless, b.spec.NodeSetName(), p, b.spec.DataNodeCount(), b.spec.Kubernetes.DataVolumeSize, nil)
 }
@@ -96,7 +96,7 @@ func (b builder) sentinelSet(namespace pulumi.StringInput, refs configRefs, head
 		role: cluster.RoleSentinel, port: b.spec.Ports.Sentinel, portName: portSentinel,
 		command:   byOrdinal(sentinelStartPattern),
 		healthKey: keySentinelHealthcheck, authKey: keySentinelAuth, configKeys: keys,
-		resources: b.spec.Kubernetes.SentinelResources, gracePeriod: 10,
+		resources: b.spec.Kubernetes.SentinelResources, gracePeriod: 10, tls: b.spec.TLS,
 	}
 	return b.statefulSet(namespace, refs, headless, b.spec.SentinelSetName(), p, b.spec.Sentinels, sentinelVolumeSize, []pulumi.Resource{nodes})
 }
@@ -160,7 +160,7 @@ func (b builder) storageClass() pulumi.StringPtrInput {
 
 // configHash digests the files a role's pods read at start.
 func (b builder) configHash(p podSpec) string {
-	files := configFiles(b.spec, b.layout)
+	files := configFiles(b.spec, b.layout, b.tls)
 	keys := append([]string{p.healthKey}, p.configKeys...)
 	sort.Strings(keys)
 	h := sha256.New()

@@ -36,6 +36,25 @@ func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
 // cliAuth exports the password in passwordFile as REDISCLI_AUTH, so redis-cli
 // authenticates without the secret on any command line, and names the user
 // every redis-cli call passes (--user "$cli_user"): the tooling's admin user.
-func cliAuth(s cluster.Spec, passwordFile string) string {
-	return fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, passwordFile) + "\nexport REDISCLI_AUTH\ncli_user=" + string(s.AdminUser())
+// With TLS, $cli_tls holds the flags that make redis-cli speak TLS and trust
+// the stack's CA (caCertFile).
+func cliAuth(s cluster.Spec, passwordFile, caCertFile string) string {
+	text := fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, passwordFile) + "\nexport REDISCLI_AUTH\ncli_user=" + string(s.AdminUser())
+	return text + "\ncli_tls='" + tlsFlags(s, caCertFile) + "'"
+}
+
+// tlsFlags are redis-cli's TLS flags, empty without TLS.
+func tlsFlags(s cluster.Spec, caCertFile string) string {
+	if !s.TLS {
+		return ""
+	}
+	return "--tls --cacert " + caCertFile
+}
+
+// withSpace appends a space to a non-empty word list.
+func withSpace(words string) string {
+	if words == "" {
+		return ""
+	}
+	return words + " "
 }

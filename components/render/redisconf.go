@@ -21,8 +21,8 @@ func RedisConf(s cluster.Spec, l cluster.Layout, i int) string {
 		fmt.Sprintf("# %s: bootstrap config rendered by redis-sentinel; Redis rewrites it (CONFIG REWRITE).", s.NodeName(i)),
 		"bind * -::*",
 		"protected-mode yes",
-		fmt.Sprintf("port %d", s.Ports.Redis),
 		"dir "+cluster.DataDir,
+	) + listenConf(s, s.Ports.Redis) + lines(
 		"replica-announce-ip "+self.Host,
 		fmt.Sprintf("replica-announce-port %d", self.Port),
 		"appendonly "+appendOnly,

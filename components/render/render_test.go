@@ -89,6 +89,9 @@ func TestRender_Golden(t *testing.T) {
 		{"sentinel-auth.conf", SentinelAuthConf(s)},
 		{"redis-auth-acl.conf", RedisAuthConf(withACL(s))},
 		{"sentinel-auth-acl.conf", SentinelAuthConf(withACL(s))},
+		{"redis-node-1-tls.conf", RedisConf(withTLS(s), l, 1)},
+		{"sentinel-0-tls.conf", SentinelConf(withTLS(s), l, 0)},
+		{"start-node-1-tls.sh", StartScript(withTLS(s), l, 1, ContainerStartPaths)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkGolden(t, tt.name, tt.got) })
@@ -97,6 +100,11 @@ func TestRender_Golden(t *testing.T) {
 
 func withACL(s cluster.Spec) cluster.Spec {
 	s.ACL = true
+	return s
+}
+
+func withTLS(s cluster.Spec) cluster.Spec {
+	s.TLS = true
 	return s
 }
 

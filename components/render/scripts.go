@@ -22,7 +22,8 @@ func HealthcheckScript(s cluster.Spec, port int) string {
 	return lines(
 		"#!/bin/sh",
 		"# Healthy when the local process answers an authenticated PING.",
-		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)" redis-cli --user %s -p %d --no-auth-warning ping | grep -q PONG`, cluster.PasswordFilePath, s.AdminUser(), port),
+		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)" redis-cli --user %s %s-p %d --no-auth-warning ping | grep -q PONG`,
+			cluster.PasswordFilePath, s.AdminUser(), withSpace(tlsFlags(s, cluster.TLSCACertPath)), port),
 	)
 }
 
@@ -36,13 +37,13 @@ func SettingsScript(s cluster.Spec, l cluster.Layout) string {
 		"#!/bin/sh",
 		"# Applies live settings; rendered by redis-sentinel. Safe to run repeatedly.",
 		"set -u",
-		cliAuth(s, cluster.PasswordFilePath),
+		cliAuth(s, cluster.PasswordFilePath, cluster.TLSCACertPath),
 		fmt.Sprintf("deadline=$(( $(date +%%s) + %d ))", SettingsJobTimeoutSeconds),
 		"# apply HOST PORT EXPECTED COMMAND...: retry until the reply is EXPECTED.",
 		"apply() {",
 		`  host=$1 port=$2 want=$3; shift 3`,
 		`  while :; do`,
-		`    got=$(redis-cli --user "$cli_user" -h "$host" -p "$port" --no-auth-warning "$@" 2>&1)`,
+		`    got=$(redis-cli --user "$cli_user" $cli_tls -h "$host" -p "$port" --no-auth-warning "$@" 2>&1)`,
 		`    [ "$got" = "$want" ] && { echo "ok   $host:$port $1 $2"; return 0; }`,
 		`    [ "$(date +%s)" -ge "$deadline" ] && { echo "FAIL $host:$port $*: $got" >&2; exit 1; }`,
 		`    sleep 1`,

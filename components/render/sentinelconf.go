@@ -17,8 +17,8 @@ func SentinelConf(s cluster.Spec, l cluster.Layout, i int) string {
 		fmt.Sprintf("# %s: bootstrap config rendered by redis-sentinel; Sentinel rewrites it.", s.SentinelName(i)),
 		"bind * -::*",
 		"protected-mode yes",
-		fmt.Sprintf("port %d", s.Ports.Sentinel),
-		"dir /tmp",
+		"dir "+SentinelDir,
+	) + listenConf(s, s.Ports.Sentinel) + lines(
 		// A fixed id: a replaced sentinel rejoins as itself, not as a new peer.
 		"sentinel myid "+s.SentinelID(i),
 	)

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
@@ -21,6 +22,11 @@ type StartPaths struct {
 	AuthConf string
 	// Exec is the shell command that replaces the script; "$conf" is the live config.
 	Exec string
+	// TLSSource holds ca.crt, tls.crt and tls.key as delivered (TLS only);
+	// TLSDir is where the process reads its own copies: TLSDirName under its
+	// working directory.
+	TLSSource string
+	TLSDir    string
 }
 
 // ContainerStartPaths are the paths inside a container of the official image
@@ -31,6 +37,8 @@ var ContainerStartPaths = StartPaths{
 	PasswordFile:  cluster.PasswordFilePath,
 	AuthConf:      cluster.AuthConfPath,
 	Exec:          `docker-entrypoint.sh redis-server "$conf"`,
+	TLSSource:     path.Dir(cluster.TLSCACertPath),
+	TLSDir:        cluster.DataDir + "/" + cluster.TLSDirName,
 }
 
 // StartScript decides data node i's role each time it starts, then starts
@@ -51,7 +59,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		"conf="+p.Conf,
 		"auth="+p.AuthConf,
 		fmt.Sprintf("self='%s %d'", self.Host, self.Port),
-		cliAuth(s, p.PasswordFile),
+		cliAuth(s, p.PasswordFile, p.TLSSource+"/ca.crt"),
 		askSentinels(s, l.Sentinels),
 		`if [ -z "$master" ] && [ -f "$conf" ]; then`,
 		`  previous=$(sed -n 's/^replicaof //p' "$conf" | tail -n 1)`,
@@ -66,6 +74,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		`[ "$master" = "$self" ] || echo "replicaof $master" >>"$conf.next"`,
 		`mv "$conf.next" "$conf"`,
 		`echo "start: following master $master (from $source)"`,
+		copyTLS(s, p),
 		"exec "+p.Exec,
 	)
 }
@@ -92,9 +101,10 @@ func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) 
 		"# Restarted in place: keep what Sentinel learnt, with the current credentials.",
 		`if [ -f "$conf" ]; then`,
 		fmt.Sprintf(`  { grep -Ev '%s' "$conf"; cat "$auth"; } >"$conf.next" && mv "$conf.next" "$conf"`, authLinePattern),
+		copyTLS(s, p),
 		"  exec "+p.Exec,
 		"fi",
-		cliAuth(s, p.PasswordFile),
+		cliAuth(s, p.PasswordFile, p.TLSSource+"/ca.crt"),
 		askSentinels(s, peers),
 		"# No peer knows: ask the nodes; if several claim master (one not yet demoted),",
 		"# take the one with the most replicas.",
@@ -102,7 +112,7 @@ func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) 
 		"  most=-1",
 		"  for node in "+shellWords(l.Nodes)+"; do",
 		`    set -- $node`,
-		`    role=$(timeout 2 redis-cli --user "$cli_user" -h "$1" -p "$2" --no-auth-warning --raw ROLE 2>/dev/null)`,
+		`    role=$(timeout 2 redis-cli --user "$cli_user" $cli_tls -h "$1" -p "$2" --no-auth-warning --raw ROLE 2>/dev/null)`,
 		`    [ "$(echo "$role" | head -n 1)" = master ] || continue`,
 		`    replicas=$(( ($(echo "$role" | wc -l) - 2) / 3 ))`,
 		`    if [ "$replicas" -gt "$most" ]; then most=$replicas master="$1 $2" source="node $node"; fi`,
@@ -117,6 +127,7 @@ fi`, s.MasterName, s.MasterName, s.Quorum),
 		`cat "$auth" >>"$conf.next"`,
 		`mv "$conf.next" "$conf"`,
 		`echo "start: monitoring master ${master:-from bootstrap} (from $source)"`,
+		copyTLS(s, p),
 		"exec "+p.Exec,
 	)
 }
@@ -128,6 +139,19 @@ var ContainerSentinelStartPaths = StartPaths{
 	PasswordFile:  cluster.PasswordFilePath,
 	AuthConf:      cluster.AuthConfPath,
 	Exec:          `docker-entrypoint.sh redis-server "$conf" --sentinel`,
+	TLSSource:     path.Dir(cluster.TLSCACertPath),
+	TLSDir:        SentinelDir + "/" + cluster.TLSDirName,
+}
+
+// copyTLS copies the delivered TLS files where the process reads them, so
+// they belong to the user it runs as (a delivered key may be root-only).
+func copyTLS(s cluster.Spec, p StartPaths) string {
+	if !s.TLS {
+		return ":"
+	}
+	// As root (Docker), hand the copies to the redis user the server drops to.
+	return fmt.Sprintf(`mkdir -p %[2]s && cp %[1]s/ca.crt %[1]s/tls.crt %[1]s/tls.key %[2]s/ && chmod 600 %[2]s/tls.key && `+
+		`{ [ "$(id -u)" != 0 ] || chown -R redis:redis %[2]s; }`, p.TLSSource, p.TLSDir)
 }
 
 // askSentinels renders a loop that sets master ("host port") and source from
@@ -138,7 +162,7 @@ func askSentinels(s cluster.Spec, sentinels []cluster.Endpoint) string {
 		"master='' source=''",
 		"for sentinel in "+shellWords(sentinels)+"; do",
 		`  set -- $sentinel`,
-		fmt.Sprintf(`  reply=$(timeout 2 redis-cli --user "$cli_user" -h "$1" -p "$2" --no-auth-warning --raw SENTINEL get-master-addr-by-name %s 2>/dev/null | tr '\n' ' ')`, s.MasterName),
+		fmt.Sprintf(`  reply=$(timeout 2 redis-cli --user "$cli_user" $cli_tls -h "$1" -p "$2" --no-auth-warning --raw SENTINEL get-master-addr-by-name %s 2>/dev/null | tr '\n' ' ')`, s.MasterName),
 		`  set -- $reply`,
 		`  if [ $# -eq 2 ]; then master="$1 $2" source="sentinel $sentinel"; break; fi`,
 		"done",

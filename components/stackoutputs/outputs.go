@@ -25,6 +25,8 @@ type Outputs struct {
 	Timers pulumi.IntMapOutput
 	AppEnv pulumi.StringMapOutput
 	DotEnv pulumi.StringOutput
+	// TLSCACert is the CA clients trust when TLS is on (public), else "".
+	TLSCACert pulumi.StringOutput
 	// AdminUser and AdminPassword (secret) are what the verifier authenticates as.
 	AdminUser     pulumi.StringOutput
 	AdminPassword pulumi.StringOutput
@@ -32,9 +34,10 @@ type Outputs struct {
 	Extra pulumi.Map
 }
 
-// New computes the outputs of a cluster with the given layout.
-func New(s cluster.Spec, l cluster.Layout) Outputs {
-	env := cluster.AppEnv(s, l)
+// New computes the outputs of a cluster with the given layout; caCert is the
+// stack's CA certificate (PEM) when TLS is on, else "".
+func New(s cluster.Spec, l cluster.Layout, caCert string) Outputs {
+	env := cluster.AppEnv(s, l, caCert)
 	envMap := pulumi.StringMap{}
 	for _, v := range env {
 		envMap[v.Name] = pulumi.String(v.Value)
@@ -58,6 +61,7 @@ func New(s cluster.Spec, l cluster.Layout) Outputs {
 		AppEnv:        pulumi.ToSecret(envMap).(pulumi.StringMapOutput),
 		DotEnv:        pulumi.ToSecret(pulumi.String(cluster.DotEnv(env))).(pulumi.StringOutput),
 		AdminUser:     pulumi.String(string(s.AdminUser())).ToStringOutput(),
+		TLSCACert:     pulumi.String(caCert).ToStringOutput(),
 		AdminPassword: pulumi.ToSecret(pulumi.String(s.UserPassword(s.AdminUser()))).(pulumi.StringOutput),
 	}
 }
@@ -75,6 +79,7 @@ func (o Outputs) Map() pulumi.Map {
 		cluster.OutputAppEnv:        o.AppEnv,
 		cluster.OutputDotEnv:        o.DotEnv,
 		cluster.OutputAdminUser:     o.AdminUser,
+		cluster.OutputTLSCACert:     o.TLSCACert,
 		cluster.OutputAdminPassword: o.AdminPassword,
 	}
 	for name, value := range o.Extra {

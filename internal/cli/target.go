@@ -66,6 +66,13 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.D
 	if t.MasterName == "" {
 		t.MasterName = cluster.DefaultMasterName
 	}
+	if os.Getenv(cluster.EnvTLS) == "true" {
+		cfg, err := verify.TLSConfigFromPEM(os.Getenv(cluster.EnvTLSCACert))
+		if err != nil {
+			return t, nil, fmt.Errorf("$%s: %w", cluster.EnvTLSCACert, err)
+		}
+		t.TLS = cfg
+	}
 	return f.withDialer(t), nil, nil
 }
 

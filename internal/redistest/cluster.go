@@ -35,16 +35,21 @@ type Options struct {
 	MinReplicasToWrite    int
 	// ACL turns on Redis ACL users (cluster.Spec.ACL).
 	ACL bool
+	// TLS serves every process on TLS only (cluster.Spec.TLS).
+	TLS bool
 }
 
 // Cluster is a running native cluster.
 type Cluster struct {
 	Spec   cluster.Spec
 	Layout cluster.Layout
-	t      testing.TB
-	dir    string
-	nodes  []*process
-	sents  []*process
+	// TLSFiles are the stack's certificates when TLS is on.
+	TLSFiles  render.TLSFiles
+	tlsSource string // where they are "delivered", like /run/redis-sentinel
+	t         testing.TB
+	dir       string
+	nodes     []*process
+	sents     []*process
 }
 
 type process struct {
@@ -70,6 +75,7 @@ func Start(t testing.TB, o Options) *Cluster {
 		Timers:      cluster.Timers{DownAfterMilliseconds: o.DownAfterMilliseconds, FailoverTimeoutMilliseconds: 10000},
 		WriteSafety: cluster.WriteSafety{MinReplicasToWrite: o.MinReplicasToWrite},
 		ACL:         o.ACL,
+		TLS:         o.TLS,
 	}, "test")
 	c := &Cluster{Spec: spec, t: t, dir: t.TempDir()}
 	for range spec.DataNodeCount() {
@@ -79,6 +85,14 @@ func Start(t testing.TB, o Options) *Cluster {
 		c.Layout.Sentinels = append(c.Layout.Sentinels, cluster.Endpoint{Host: "127.0.0.1", Port: freePort(t)})
 	}
 	t.Cleanup(c.stopAll)
+	var err error
+	if c.TLSFiles, err = render.TLSFor(spec, c.Layout); err != nil {
+		t.Fatal(err)
+	}
+	c.tlsSource = filepath.Join(c.dir, "tls-delivered")
+	for name, content := range map[string]string{"ca.crt": c.TLSFiles.CACert, "tls.crt": c.TLSFiles.Cert, "tls.key": c.TLSFiles.Key} {
+		c.writeFile(c.tlsSource, name, content)
+	}
 	for i := range spec.DataNodeCount() {
 		c.nodes = append(c.nodes, c.startNode(i))
 	}
@@ -102,7 +116,9 @@ func (c *Cluster) startNode(i int) *process {
 		Conf:          filepath.Join(dir, "redis.conf"),
 		PasswordFile:  c.writeFile(dir, "password", c.Spec.Password),
 		AuthConf:      c.writeFile(dir, "auth.conf", render.RedisAuthConf(c.Spec)),
-		Exec:          fmt.Sprintf(`redis-server "$conf" --port %d`, c.Layout.Nodes[i].Port),
+		Exec:          `redis-server "$conf" ` + c.portArgs(c.Layout.Nodes[i].Port),
+		TLSSource:     c.tlsSource,
+		TLSDir:        filepath.Join(dir, cluster.TLSDirName),
 	}
 	script := c.writeFile(dir, "start.sh", render.StartScript(c.Spec, c.Layout, i, paths))
 	p := &process{name: c.Spec.NodeName(i), addr: c.Layout.Nodes[i].String(), args: []string{"sh", script}}
@@ -113,8 +129,14 @@ func (c *Cluster) startNode(i int) *process {
 func (c *Cluster) startSentinel(i int) *process {
 	dir := filepath.Join(c.dir, c.Spec.SentinelName(i))
 	conf := c.writeFile(dir, "sentinel.conf", render.SentinelConf(c.Spec, c.Layout, i)+render.SentinelAuthConf(c.Spec))
-	p := &process{name: c.Spec.SentinelName(i), addr: c.Layout.Sentinels[i].String(),
-		args: []string{"redis-sentinel", conf, "--port", strconv.Itoa(c.Layout.Sentinels[i].Port), "--dir", dir}}
+	if c.Spec.TLS { // what the sentinel start script does in a container
+		for _, name := range []string{"ca.crt", "tls.crt", "tls.key"} {
+			data, _ := os.ReadFile(filepath.Join(c.tlsSource, name))
+			c.writeFile(filepath.Join(dir, cluster.TLSDirName), name, string(data))
+		}
+	}
+	args := append([]string{"redis-sentinel", conf}, strings.Fields(c.portArgs(c.Layout.Sentinels[i].Port))...)
+	p := &process{name: c.Spec.SentinelName(i), addr: c.Layout.Sentinels[i].String(), args: append(args, "--dir", dir)}
 	c.run(p)
 	return p
 }
@@ -135,7 +157,9 @@ func (c *Cluster) run(p *process) {
 
 func (c *Cluster) waitPing(p *process) {
 	c.t.Helper()
-	client := redis.NewClient(&redis.Options{Addr: p.addr, Username: c.adminUser(), Password: c.Spec.Password, MaxRetries: -1})
+	opts := c.clientOptions(p.addr)
+	opts.MaxRetries = -1
+	client := redis.NewClient(opts)
 	defer client.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -159,7 +183,7 @@ func (c *Cluster) applyLiveSettings() {
 	ctx := context.Background()
 	t, w := c.Spec.Timers, c.Spec.WriteSafety
 	for _, n := range c.nodes {
-		cl := redis.NewClient(&redis.Options{Addr: n.addr, Username: c.adminUser(), Password: c.Spec.Password})
+		cl := redis.NewClient(c.clientOptions(n.addr))
 		err := cl.ConfigSet(ctx, "min-replicas-to-write", strconv.Itoa(w.MinReplicasToWrite)).Err()
 		_ = cl.Close()
 		if err != nil {
@@ -167,7 +191,7 @@ func (c *Cluster) applyLiveSettings() {
 		}
 	}
 	for _, s := range c.sents {
-		sc := redis.NewSentinelClient(&redis.Options{Addr: s.addr, Username: c.adminUser(), Password: c.Spec.Password})
+		sc := redis.NewSentinelClient(c.clientOptions(s.addr))
 		for opt, v := range map[string]int{"down-after-milliseconds": t.DownAfterMilliseconds, "failover-timeout": t.FailoverTimeoutMilliseconds, "parallel-syncs": t.ParallelSyncs} {
 			if err := sc.Set(ctx, c.Spec.MasterName, opt, strconv.Itoa(v)).Err(); err != nil {
 				c.t.Fatalf("%s: sentinel set %s: %v", s.name, opt, err)
@@ -199,6 +223,19 @@ func (c *Cluster) waitDiscovered() {
 	}
 }
 
+// portArgs make a process listen on port: in plaintext, or with TLS only.
+func (c *Cluster) portArgs(port int) string {
+	if c.Spec.TLS {
+		return fmt.Sprintf("--port 0 --tls-port %d", port)
+	}
+	return fmt.Sprintf("--port %d", port)
+}
+
+// clientOptions are go-redis options for one process, as the tooling connects.
+func (c *Cluster) clientOptions(addr string) *redis.Options {
+	return &redis.Options{Addr: addr, Username: c.adminUser(), Password: c.Spec.Password, Dialer: c.Target().EffectiveDialer()}
+}
+
 // adminUser is who the tooling authenticates as.
 func (c *Cluster) adminUser() string { return string(c.Spec.AdminUser()) }
 
@@ -209,11 +246,19 @@ func (c *Cluster) Target() verify.Target {
 	for _, n := range c.Layout.Nodes {
 		nodes = append(nodes, n.String())
 	}
-	return verify.Target{
+	t := verify.Target{
 		Sentinels: c.Layout.SentinelAddrs(), MasterName: c.Spec.MasterName,
 		Username: c.adminUser(), Password: c.Spec.Password,
 		Nodes: nodes, Expect: verify.Expectations{Replicas: c.Spec.Replicas, Timers: &timers},
 	}
+	if c.Spec.TLS {
+		cfg, err := verify.TLSConfigFromPEM(c.TLSFiles.CACert)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		t.TLS = cfg
+	}
+	return t
 }
 
 // Crash implements verify.Faults: SIGKILL the node announced at addr.

@@ -13,17 +13,18 @@ import (
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
-// TestDockerStack_ACL: with `acl: true` the stack hands the app its own user
-// (REDIS_USERNAME), the verifier works as the admin user, the app user reaches
-// data through Sentinel but no admin command, every published port refuses
-// clients without credentials and the disabled default user, and the
+// TestDockerStack_ACLAndTLS: with `acl: true` and `tls: true` the stack hands
+// the app its own user (REDIS_USERNAME) and the CA (REDIS_TLS_CA_CERT), the
+// verifier works as the admin user over TLS, the app user reaches data through
+// Sentinel but no admin command, every published port refuses plaintext
+// clients, clients without credentials and the disabled default user, and the
 // password (and the derived ones) leak nowhere.
-func TestDockerStack_ACL(t *testing.T) {
+func TestDockerStack_ACLAndTLS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	d := newDockerStack(t, ctx, 6, map[string]string{cluster.KeyACL: "true"})
+	d := newDockerStack(t, ctx, 6, map[string]string{cluster.KeyACL: "true", cluster.KeyTLS: "true"})
 	res, took := d.up(ctx)
-	t.Logf("pulumi up with ACL: %s", took.Round(time.Millisecond))
+	t.Logf("pulumi up with ACL and TLS: %s", took.Round(time.Millisecond))
 	deployed, err := automation.DeployedFromOutputs(res.Outputs)
 	if err != nil {
 		t.Fatal(err)
@@ -35,12 +36,22 @@ func TestDockerStack_ACL(t *testing.T) {
 	if appPassword == "" || appPassword == d.password {
 		t.Fatalf("the app's password must be its own, not the admin's")
 	}
+	if deployed.AppEnv[cluster.EnvTLS] != "true" || deployed.AppEnv[cluster.EnvTLSCACert] != deployed.TLSCACert {
+		t.Fatalf("app env lacks %s=true and the CA in %s", cluster.EnvTLS, cluster.EnvTLSCACert)
+	}
 	requireHealthy(t, ctx, deployed.Target(true))
 
+	// The app as a go-redis user would write it from the env contract alone.
+	tlsConfig, err := verify.TLSConfigFromPEM(deployed.AppEnv[cluster.EnvTLSCACert])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsConfig.ServerName = strings.Split(deployed.Sentinels[0], ":")[0] // every process is announced on the gateway address
 	app := redis.NewFailoverClient(&redis.FailoverOptions{
 		MasterName: deployed.MasterName, SentinelAddrs: deployed.Sentinels,
 		Username: deployed.AppEnv[cluster.EnvUsername], Password: appPassword,
 		SentinelUsername: deployed.AppEnv[cluster.EnvUsername], SentinelPassword: appPassword,
+		TLSConfig: tlsConfig,
 	})
 	defer app.Close()
 	if err := app.Set(ctx, verify.KeyPrefix+"acl", "v", time.Minute).Err(); err != nil {
@@ -52,12 +63,18 @@ func TestDockerStack_ACL(t *testing.T) {
 		}
 	}
 	for _, addr := range append(append([]string{}, deployed.Nodes...), deployed.Sentinels...) {
-		anon := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DisableIdentity: true})
+		plain := redis.NewClient(&redis.Options{Addr: addr, Username: deployed.AdminUser, Password: d.password,
+			MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: time.Second, DisableIdentity: true})
+		if err := plain.Ping(ctx).Err(); err == nil {
+			t.Errorf("%s accepted a plaintext client", addr)
+		}
+		plain.Close()
+		anon := redis.NewClient(&redis.Options{Addr: addr, TLSConfig: tlsConfig, MaxRetries: -1, DisableIdentity: true})
 		if err := anon.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
-			t.Errorf("%s: unauthenticated PING = %v, want NOAUTH", addr, err)
+			t.Errorf("%s: unauthenticated PING over TLS = %v, want NOAUTH", addr, err)
 		}
 		anon.Close()
-		def := redis.NewClient(&redis.Options{Addr: addr, Password: d.password, MaxRetries: -1})
+		def := redis.NewClient(&redis.Options{Addr: addr, Password: d.password, TLSConfig: tlsConfig, MaxRetries: -1})
 		if err := def.Ping(ctx).Err(); err == nil {
 			t.Errorf("%s: the default user authenticated; it must be disabled", addr)
 		}

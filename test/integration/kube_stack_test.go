@@ -232,7 +232,7 @@ func readMarker(t *testing.T, ctx context.Context, target verify.Target, want st
 
 func failoverClient(target verify.Target) *redis.Client {
 	return redis.NewFailoverClient(&redis.FailoverOptions{
-		MasterName: target.MasterName, SentinelAddrs: target.Sentinels, Dialer: target.Dialer,
+		MasterName: target.MasterName, SentinelAddrs: target.Sentinels, Dialer: target.EffectiveDialer(),
 		Username: target.Username, Password: target.Password,
 		SentinelUsername: target.Username, SentinelPassword: target.Password,
 	})

@@ -1,0 +1,146 @@
+package render
+
+import (
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/platform-team/redis-sentinel/components/cluster"
+)
+
+// TLSFiles are the PEM files a TLS cluster's processes and clients use.
+type TLSFiles struct {
+	CACert string // the stack's CA: clients trust it (REDIS_TLS_CA_CERT)
+	Cert   string // one server certificate for every node and sentinel
+	Key    string // its private key: a secret
+}
+
+// Certificate validity is fixed, not "now": the same spec must render the
+// same bytes on every `pulumi up`, or every update would replace every process.
+var (
+	tlsNotBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tlsNotAfter  = time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// RenderTLS derives the stack's CA and server certificate from its password:
+// Ed25519 keys seeded with HMAC-SHA256(password, purpose) and deterministic
+// Ed25519 signatures make the output a pure function of the spec, so no
+// generated secret has to be stored anywhere (holding the password already
+// grants everything the key protects). The server certificate names every
+// host the layout announces, plus localhost and 127.0.0.1 for a process's own
+// tooling, so Sentinel's clients verify whatever address they are handed.
+func RenderTLS(s cluster.Spec, l cluster.Layout) (TLSFiles, error) {
+	caKey := ed25519.NewKeyFromSeed(tlsSeed(s, "ca"))
+	serverKey := ed25519.NewKeyFromSeed(tlsSeed(s, "server"))
+	ca := &x509.Certificate{
+		SerialNumber:          tlsSerial(s, "ca"),
+		Subject:               pkix.Name{CommonName: s.Name + " CA", Organization: []string{"redis-sentinel"}},
+		NotBefore:             tlsNotBefore,
+		NotAfter:              tlsNotAfter,
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		MaxPathLenZero:        true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	caDER, err := x509.CreateCertificate(nil, ca, ca, caKey.Public(), caKey)
+	if err != nil {
+		return TLSFiles{}, fmt.Errorf("tls: create CA of %s: %w", s.Name, err)
+	}
+	server := &x509.Certificate{
+		SerialNumber: tlsSerial(s, "server"),
+		Subject:      pkix.Name{CommonName: s.Name, Organization: []string{"redis-sentinel"}},
+		NotBefore:    tlsNotBefore,
+		NotAfter:     tlsNotAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		// Server for clients; client for replication and Sentinel's own links.
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	for _, host := range tlsHosts(l) {
+		if ip := net.ParseIP(host); ip != nil {
+			server.IPAddresses = append(server.IPAddresses, ip)
+		} else {
+			server.DNSNames = append(server.DNSNames, host)
+		}
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return TLSFiles{}, fmt.Errorf("tls: parse CA of %s: %w", s.Name, err)
+	}
+	serverDER, err := x509.CreateCertificate(nil, server, caCert, serverKey.Public(), caKey)
+	if err != nil {
+		return TLSFiles{}, fmt.Errorf("tls: create certificate of %s: %w", s.Name, err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(serverKey)
+	if err != nil {
+		return TLSFiles{}, fmt.Errorf("tls: encode key of %s: %w", s.Name, err)
+	}
+	return TLSFiles{
+		CACert: pemBlock("CERTIFICATE", caDER),
+		Cert:   pemBlock("CERTIFICATE", serverDER),
+		Key:    pemBlock("PRIVATE KEY", keyDER),
+	}, nil
+}
+
+// tlsHosts are the announced hosts, sorted and unique, plus the loopback names.
+func tlsHosts(l cluster.Layout) []string {
+	hosts := []string{"localhost", "127.0.0.1"}
+	for _, e := range append(append([]cluster.Endpoint{}, l.Nodes...), l.Sentinels...) {
+		hosts = append(hosts, e.Host)
+	}
+	slices.Sort(hosts)
+	return slices.Compact(hosts)
+}
+
+func tlsSeed(s cluster.Spec, purpose string) []byte {
+	mac := hmac.New(sha256.New, []byte(s.Password))
+	mac.Write([]byte("redis-sentinel/tls/" + s.Name + "/" + purpose))
+	return mac.Sum(nil)
+}
+
+func tlsSerial(s cluster.Spec, purpose string) *big.Int {
+	seed := tlsSeed(s, "serial/"+purpose)
+	return new(big.Int).SetBytes(seed[:16])
+}
+
+func pemBlock(typ string, der []byte) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+}
+
+// SentinelDir is a sentinel's working directory (its TLS copies live below it).
+const SentinelDir = "/tmp"
+
+// listenConf is the listening part of a config: the plaintext port, or with
+// TLS only the TLS port (port 0), TLS for the process's own outgoing links
+// (replication, Sentinel's connections) and the stack's certificate, read from
+// TLSDirName relative to the working directory (`dir`), where the start
+// script copies it. Clients authenticate with passwords, not certificates.
+func listenConf(s cluster.Spec, port int) string {
+	if !s.TLS {
+		return lines(fmt.Sprintf("port %d", port))
+	}
+	return lines(
+		"port 0",
+		fmt.Sprintf("tls-port %d", port),
+		"tls-cert-file "+cluster.TLSDirName+"/tls.crt",
+		"tls-key-file "+cluster.TLSDirName+"/tls.key",
+		"tls-ca-cert-file "+cluster.TLSDirName+"/ca.crt",
+		"tls-auth-clients no",
+		"tls-replication yes",
+	)
+}
+
+// TLSFor is RenderTLS when the spec turns TLS on, else no files.
+func TLSFor(s cluster.Spec, l cluster.Layout) (TLSFiles, error) {
+	if !s.TLS {
+		return TLSFiles{}, nil
+	}
+	return RenderTLS(s, l)
+}
