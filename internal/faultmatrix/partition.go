@@ -17,12 +17,14 @@ import (
 // the given seconds; it prints how many writes were acknowledged and the
 // attempt number of the last one. Those writes are lost when the partition heals.
 const isolatedProbeScript = `export REDISCLI_AUTH="$(cat %s)"
-port=$(sed -n 's/^port //p' %s)
+conf=%s
+port=$(sed -n 's/^tls-port //p' "$conf") tls="--tls --cacert %s"
+[ -n "$port" ] || { port=$(sed -n 's/^port //p' "$conf"); tls=""; }
 ok=0 last=0 i=0
 end=$(( $(date +%%s) + %d ))
 while [ "$(date +%%s)" -lt "$end" ]; do
   i=$((i+1))
-  case "$(redis-cli --user %s -p "$port" --no-auth-warning RPUSH redis-sentinel:isolated-probe "$i" 2>&1)" in
+  case "$(redis-cli --user %s $tls -p "$port" --no-auth-warning RPUSH redis-sentinel:isolated-probe "$i" 2>&1)" in
     [0-9]*) ok=$((ok+1)) last=$i ;;
   esac
   sleep 0.05
@@ -49,7 +51,7 @@ func partitionFault(env Env, faults dockerhost.ClusterFaults, note *string) veri
 				if user == "" {
 					user = "default"
 				}
-				script := fmt.Sprintf(isolatedProbeScript, cluster.PasswordFilePath, cluster.RedisConfPath, probeSeconds, user)
+				script := fmt.Sprintf(isolatedProbeScript, cluster.PasswordFilePath, cluster.RedisConfPath, cluster.TLSCACertPath, probeSeconds, user)
 				out, err := env.Host.Exec(context.WithoutCancel(ctx), container, "sh", "-c", script)
 				if err != nil {
 					out = "error: " + err.Error()

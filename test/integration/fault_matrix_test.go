@@ -13,7 +13,7 @@ import (
 )
 
 // TestFaultMatrix_FastSubset runs the CI subset of the fault matrix on a
-// prod-like Docker stack (min-replicas-to-write 1): every case must end healthy
+// prod-like Docker stack (min-replicas-to-write 1, ACL users, TLS only): every case must end healthy
 // with exactly one master, and no acknowledged write may be lost. The full
 // matrix runs from scripts/fault-matrix.sh.
 func TestFaultMatrix_FastSubset(t *testing.T) {
@@ -22,6 +22,8 @@ func TestFaultMatrix_FastSubset(t *testing.T) {
 	d := newDockerStack(t, ctx, 1, map[string]string{
 		cluster.KeyMinReplicasToWrite: "1",
 		cluster.KeyMinReplicasMaxLag:  "2",
+		cluster.KeyACL:                "true",
+		cluster.KeyTLS:                "true",
 	})
 	res, _ := d.up(ctx)
 	deployed, err := automation.DeployedFromOutputs(res.Outputs)
@@ -36,7 +38,8 @@ func TestFaultMatrix_FastSubset(t *testing.T) {
 	}
 	defer checker.Close()
 
-	env := faultmatrix.Env{Host: d.host, Cluster: d.name, Network: cluster.Spec{Name: d.name}.NetworkName(), DownAfter: time.Second}
+	env := faultmatrix.Env{Host: d.host, Cluster: d.name, Network: cluster.Spec{Name: d.name}.NetworkName(), DownAfter: time.Second,
+		AdminUser: deployed.AdminUser}
 	var cases []faultmatrix.Case
 	for _, c := range faultmatrix.Cases(env) {
 		if c.Fast {
