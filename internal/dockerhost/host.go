@@ -241,3 +241,21 @@ func (h *Host) ContainersByRole(ctx context.Context, clusterName string, role cl
 	slices.Sort(names)
 	return names, nil
 }
+
+// PublishedAddresses lists every host address:port the cluster's running
+// containers publish on, as "container ip:port".
+func (h *Host) PublishedAddresses(ctx context.Context, clusterName string) ([]string, error) {
+	list, err := h.api.ContainerList(ctx, container.ListOptions{Filters: clusterFilter(clusterName)})
+	if err != nil {
+		return nil, fmt.Errorf("list containers of %s: %w", clusterName, err)
+	}
+	var out []string
+	for _, c := range list {
+		for _, p := range c.Ports {
+			if p.PublicPort != 0 {
+				out = append(out, fmt.Sprintf("%s %s:%d", trimSlash(c.Names[0]), p.IP, p.PublicPort))
+			}
+		}
+	}
+	return out, nil
+}

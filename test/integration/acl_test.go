@@ -80,6 +80,21 @@ func TestDockerStack_ACLAndTLS(t *testing.T) {
 		}
 		def.Close()
 	}
+	t.Run("ports published on the host-only gateway address only", func(t *testing.T) {
+		published, err := d.host.PublishedAddresses(ctx, d.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gateway := strings.Split(deployed.Sentinels[0], ":")[0]
+		if len(published) != len(deployed.Nodes)+len(deployed.Sentinels) {
+			t.Errorf("published %v, want one port per node and sentinel", published)
+		}
+		for _, p := range published {
+			if !strings.Contains(p, " "+gateway+":") {
+				t.Errorf("%s is published beyond the gateway address %s", p, gateway)
+			}
+		}
+	})
 	t.Run("no password in plaintext", func(t *testing.T) {
 		requireNoSecretLeak(t, ctx, d)
 	})
