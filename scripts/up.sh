@@ -13,4 +13,10 @@ if ! pulumi config get password >/dev/null 2>&1; then
 fi
 pulumi up --yes --non-interactive --skip-preview --stack "$stack"
 go build -o bin/redis-sentinel ./cmd/redis-sentinel
-./bin/redis-sentinel verify --stack "$stack"
+# Kubernetes stacks announce pod DNS names: resolve them through the cluster's DNS
+# (this host routes the local cluster's pod network).
+verify_flags=()
+if [ "$(pulumi config get platform --stack "$stack" 2>/dev/null)" = kubernetes ]; then
+  verify_flags=(--dns "${REDIS_SENTINEL_KUBE_DNS:-10.96.0.10:53}")
+fi
+./bin/redis-sentinel verify --stack "$stack" "${verify_flags[@]}"

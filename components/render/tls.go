@@ -63,7 +63,11 @@ func RenderTLS(s cluster.Spec, l cluster.Layout) (TLSFiles, error) {
 		// Server for clients; client for replication and Sentinel's own links.
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
-	for _, host := range tlsHosts(l) {
+	hosts := tlsHosts(l)
+	if s.Platform == cluster.PlatformKubernetes {
+		hosts = append(hosts, s.SentinelServiceAddr().Host) // clients may use the Service
+	}
+	for _, host := range hosts {
 		if ip := net.ParseIP(host); ip != nil {
 			server.IPAddresses = append(server.IPAddresses, ip)
 		} else {

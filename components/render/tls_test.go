@@ -42,7 +42,7 @@ func TestRenderTLS_StableAndValidForEveryAnnouncedHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hosts := []string{"127.0.0.1", "localhost"}
+	hosts := []string{"127.0.0.1", "localhost", s.SentinelServiceAddr().Host}
 	for _, e := range append(append([]cluster.Endpoint{}, l.Nodes...), l.Sentinels...) {
 		hosts = append(hosts, e.Host)
 	}
