@@ -13,7 +13,6 @@ import (
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/components/render"
 	"github.com/platform-team/redis-sentinel/internal/redistest"
-	"github.com/platform-team/redis-sentinel/verify"
 )
 
 func TestRenderTLS_StableAndValidForEveryAnnouncedHost(t *testing.T) {
@@ -71,17 +70,5 @@ func TestTLS_ClusterServesOnlyTLS(t *testing.T) {
 		}
 		plain.Close()
 	}
-	checker, err := verify.NewChecker(c.Target())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer checker.Close()
-	res, err := checker.Drill(ctx, verify.DrillSwitchover, verify.DrillOptions{Deadline: 30 * time.Second})
-	if err != nil {
-		t.Fatalf("switchover over TLS: %v", err)
-	}
-	if res.WritesLost != 0 {
-		t.Errorf("switchover over TLS lost %d acknowledged writes", res.WritesLost)
-	}
-	t.Logf("switchover over TLS: write gap %s, %d acked, 0 lost", res.WriteGap.Round(time.Millisecond), res.WritesAcked)
+	requireLosslessSwitchover(t, c, "over TLS")
 }
