@@ -19,10 +19,12 @@ func (s Spec) HeadlessServiceName() string { return s.Name + "-headless" }
 // SentinelServiceName is the client Service in front of the sentinels.
 func (s Spec) SentinelServiceName() string { return s.Name + "-sentinel" }
 
-// ConfigMapName holds the rendered, password-free configs and scripts.
-func (s Spec) ConfigMapName() string { return s.Name + "-config" }
+// ConfigMapName holds role r's rendered, password-free configs and scripts
+// (the logical name: the object is auto-named from it).
+func (s Spec) ConfigMapName(r Role) string { return fmt.Sprintf("%s-%s-config", s.Name, r) }
 
-// SecretName holds the password and the auth fragments derived from it.
+// SecretName holds the password and the auth fragments derived from it
+// (the logical name: the object is auto-named from it).
 func (s Spec) SecretName() string { return s.Name + "-auth" }
 
 // DisruptionBudgetName is the PodDisruptionBudget of role r.

@@ -100,8 +100,12 @@ func (b builder) build(c *KubeSentinelCluster) error {
 		return err
 	}
 	c.Namespace = namespace
+	// The Secret and ConfigMaps are auto-named (<name>-<random suffix>): a
+	// change creates new ones and the StatefulSets roll onto them pod by pod
+	// (pre-stop handovers included). With fixed names Pulumi would have to
+	// delete them first, and replace every dependent StatefulSet with them.
 	secret, err := corev1.NewSecret(b.ctx, b.spec.SecretName(), &corev1.SecretArgs{
-		Metadata: b.metadata(namespace, b.spec.SecretName(), ""),
+		Metadata: b.metadata(namespace, "", ""),
 		Type:     pulumi.String("Opaque"),
 		// The whole map is secret: Pulumi encrypts it in the state and the
 		// provider never prints it.
@@ -110,14 +114,16 @@ func (b builder) build(c *KubeSentinelCluster) error {
 	if err != nil {
 		return err
 	}
-	configMap, err := corev1.NewConfigMap(b.ctx, b.spec.ConfigMapName(), &corev1.ConfigMapArgs{
-		Metadata: b.metadata(namespace, b.spec.ConfigMapName(), ""),
-		Data:     pulumi.ToStringMap(configFiles(b.spec, b.layout, b.tls)),
-	}, pulumi.Parent(b.parent))
+	nodeConfig, err := b.configMap(namespace, cluster.RoleData, nodeFiles(b.spec, b.layout, b.tls))
 	if err != nil {
 		return err
 	}
-	refs := configRefs{configMap: configMap.Metadata.Name().Elem(), secret: secret.Metadata.Name().Elem()}
+	refs := configRefs{secret: secret.Metadata.Name().Elem(), nodeConfig: nodeConfig}
+	if b.spec.Mode == cluster.ModeSentinel {
+		if refs.sentinelConfig, err = b.configMap(namespace, cluster.RoleSentinel, sentinelFiles(b.spec, b.layout, b.tls)); err != nil {
+			return err
+		}
+	}
 	headless, err := b.headlessService(namespace)
 	if err != nil {
 		return err
@@ -155,14 +161,32 @@ func (b builder) namespace() (pulumi.StringOutput, error) {
 	return ns.Metadata.Name().Elem(), nil
 }
 
+// configMap is one role's auto-named ConfigMap; it returns the name pods mount.
+func (b builder) configMap(namespace pulumi.StringInput, role cluster.Role, files map[string]string) (pulumi.StringOutput, error) {
+	cm, err := corev1.NewConfigMap(b.ctx, b.spec.ConfigMapName(role), &corev1.ConfigMapArgs{
+		Metadata: b.metadata(namespace, "", role),
+		Data:     pulumi.ToStringMap(files),
+	}, pulumi.Parent(b.parent))
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return cm.Metadata.Name().Elem(), nil
+}
+
 // configRefs are the names pods mount their configs and secrets by.
 type configRefs struct {
-	configMap pulumi.StringOutput
-	secret    pulumi.StringOutput
+	secret         pulumi.StringOutput
+	nodeConfig     pulumi.StringOutput
+	sentinelConfig pulumi.StringOutput
 }
 
 // metadata names an object explicitly (pods and tools find each other by
-// these names) in the cluster's namespace, labelled with its role.
+// these names; "" lets Pulumi auto-name it) in the cluster's namespace,
+// labelled with its role.
 func (b builder) metadata(namespace pulumi.StringInput, name string, role cluster.Role) *metav1.ObjectMetaArgs {
-	return &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: namespace, Labels: labels(b.spec, role)}
+	m := &metav1.ObjectMetaArgs{Namespace: namespace, Labels: labels(b.spec, role)}
+	if name != "" {
+		m.Name = pulumi.String(name)
+	}
+	return m
 }

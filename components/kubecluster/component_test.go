@@ -129,7 +129,7 @@ func TestKubeSentinelCluster_Pods(t *testing.T) {
 				"replicas":                 {dig(spec, "replicas"), tt.replicas},
 				"serviceName":              {dig(spec, "serviceName"), s.HeadlessServiceName()},
 				"podManagementPolicy":      {dig(spec, "podManagementPolicy"), "Parallel"},
-				"claims deleted with set":  {dig(spec, "persistentVolumeClaimRetentionPolicy", "whenDeleted"), "Delete"},
+				"claims outlive the set":   {dig(spec, "persistentVolumeClaimRetentionPolicy", "whenDeleted"), "Retain"},
 				"image":                    {dig(c, "image"), s.Image},
 				"imagePullPolicy":          {dig(c, "imagePullPolicy"), "IfNotPresent"},
 				"runAsNonRoot":             {dig(pod, "securityContext", "runAsNonRoot"), true},
@@ -155,25 +155,37 @@ func TestKubeSentinelCluster_Pods(t *testing.T) {
 // TestKubeSentinelCluster_ProjectedKeysExist: every ConfigMap and Secret key a
 // pod mounts exists, or the pod would never start.
 func TestKubeSentinelCluster_ProjectedKeysExist(t *testing.T) {
-	s := testSpec()
-	rec := deploy(t, s)
+	secured := func(s *cluster.Spec) { s.ACL, s.TLS = true, true }
+	for name, s := range map[string]cluster.Spec{"plain": testSpec(), "acl and tls": testSpec(secured)} {
+		t.Run(name, func(t *testing.T) {
+			rec := deploy(t, s)
+			for set, role := range map[string]cluster.Role{s.NodeSetName(): cluster.RoleData, s.SentinelSetName(): cluster.RoleSentinel} {
+				requireMountedKeysExist(t, rec, s, set, role)
+			}
+		})
+	}
+}
+
+func requireMountedKeysExist(t *testing.T, rec *pulumimock.Recorder, s cluster.Spec, set string, role cluster.Role) {
+	t.Helper()
 	data := map[string]map[string]any{
-		"configMap": dig(find(t, rec, typeConfigMap, s.ConfigMapName()), "data").(map[string]any),
+		"configMap": dig(find(t, rec, typeConfigMap, s.ConfigMapName(role)), "data").(map[string]any),
 		"secret":    dig(find(t, rec, typeSecret, s.SecretName()), "stringData").(map[string]any),
 	}
-	for _, set := range []string{s.NodeSetName(), s.SentinelSetName()} {
-		sources, _ := dig(find(t, rec, typeStatefulSet, set), "spec", "template", "spec", "volumes", 0, "projected", "sources").([]any)
-		if len(sources) != 2 {
-			t.Fatalf("%s: %d projected sources, want 2", set, len(sources))
+	sources, _ := dig(find(t, rec, typeStatefulSet, set), "spec", "template", "spec", "volumes", 0, "projected", "sources").([]any)
+	if len(sources) != 2 {
+		t.Fatalf("%s: %d projected sources, want 2", set, len(sources))
+	}
+	for _, src := range sources {
+		if cm := dig(src, "configMap", "name"); cm != nil && !strings.HasPrefix(fmt.Sprint(cm), s.ConfigMapName(role)+"-") {
+			t.Errorf("%s mounts ConfigMap %v, want its own role's %s-*", set, cm, s.ConfigMapName(role))
 		}
-		for _, src := range sources {
-			for kind, keys := range data {
-				items, _ := dig(src, kind, "items").([]any)
-				for _, item := range items {
-					key := fmt.Sprint(dig(item, "key"))
-					if _, ok := keys[key]; !ok {
-						t.Errorf("%s mounts %s key %q, which does not exist", set, kind, key)
-					}
+		for kind, keys := range data {
+			items, _ := dig(src, kind, "items").([]any)
+			for _, item := range items {
+				key := fmt.Sprint(dig(item, "key"))
+				if _, ok := keys[key]; !ok {
+					t.Errorf("%s mounts %s key %q, which does not exist", set, kind, key)
 				}
 			}
 		}

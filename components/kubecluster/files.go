@@ -22,7 +22,6 @@ var runDir = path.Dir(cluster.PasswordFilePath)
 const (
 	keyNodeHealthcheck     = "healthcheck-node.sh"
 	keySentinelHealthcheck = "healthcheck-sentinel.sh"
-	keySettingsScript      = "apply-settings.sh"
 	keyPassword            = "password"
 	keyRedisAuth           = "redis-auth.conf"
 	keySentinelAuth        = "sentinel-auth.conf"
@@ -65,27 +64,37 @@ func sentinelPaths(i int) render.StartPaths {
 	return p
 }
 
-// configFiles are the ConfigMap's data: no secret in any of them.
-func configFiles(s cluster.Spec, l cluster.Layout, tls render.TLSFiles) map[string]string {
-	files := map[string]string{keyNodeHealthcheck: render.HealthcheckScript(s, s.Ports.Redis)}
-	if s.TLS {
-		files[keyTLSCACert], files[keyTLSCert] = tls.CACert, tls.Cert
-	}
+// nodeFiles are the data nodes' ConfigMap: what their pods read at start
+// (no secret in any of it). Timers and write safety are not here: they are
+// applied live, so changing them never rolls a pod.
+func nodeFiles(s cluster.Spec, l cluster.Layout, tls render.TLSFiles) map[string]string {
+	files := certFiles(s, tls)
+	files[keyNodeHealthcheck] = render.HealthcheckScript(s, s.Ports.Redis)
 	for i := range s.DataNodeCount() {
 		files[ordinalKey(nodeConfPattern, i)] = render.RedisConf(s, l, i)
 		files[ordinalKey(nodeStartPattern, i)] = render.StartScript(s, l, i, nodePaths(i))
 		files[ordinalKey(nodePreStopPattern, i)] = render.PreStopScript(s, l, i, nodePaths(i))
 	}
-	if s.Mode != cluster.ModeSentinel {
-		return files
-	}
+	return files
+}
+
+// sentinelFiles are the sentinels' ConfigMap.
+func sentinelFiles(s cluster.Spec, l cluster.Layout, tls render.TLSFiles) map[string]string {
+	files := certFiles(s, tls)
 	files[keySentinelHealthcheck] = render.HealthcheckScript(s, s.Ports.Sentinel)
-	files[keySettingsScript] = render.SettingsScript(s, l)
 	for i := range s.Sentinels {
 		files[ordinalKey(sentinelConfPattern, i)] = render.SentinelConf(s, l, i)
 		files[ordinalKey(sentinelStartPattern, i)] = render.SentinelStartScript(s, l, i, sentinelPaths(i))
 	}
 	return files
+}
+
+// certFiles are the public TLS files, none without TLS.
+func certFiles(s cluster.Spec, tls render.TLSFiles) map[string]string {
+	if !s.TLS {
+		return map[string]string{}
+	}
+	return map[string]string{keyTLSCACert: tls.CACert, keyTLSCert: tls.Cert}
 }
 
 // secretFiles are the Secret's data: the password and what is derived from it.

@@ -75,10 +75,7 @@ func (b builder) template(p podSpec, configMap, secret pulumi.StringInput) *core
 		}}
 	}
 	return &corev1.PodTemplateSpecArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Labels:      labels(b.spec, p.role),
-			Annotations: pulumi.StringMap{annotationConfigHash: pulumi.String(b.configHash(p))},
-		},
+		Metadata: &metav1.ObjectMetaArgs{Labels: labels(b.spec, p.role)},
 		Spec: &corev1.PodSpecArgs{
 			Containers:                    corev1.ContainerArray{container},
 			TerminationGracePeriodSeconds: pulumi.Int(p.gracePeriod),

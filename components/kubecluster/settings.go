@@ -19,7 +19,7 @@ func settingsSources(s cluster.Spec, refs configRefs) corev1.VolumeProjectionArr
 	}}
 	if s.TLS {
 		sources = append(sources, corev1.VolumeProjectionArgs{
-			ConfigMap: corev1.ConfigMapProjectionArgs{Name: refs.configMap, Items: corev1.KeyToPathArray{keyPath(keyTLSCACert, cluster.TLSCACertPath)}},
+			ConfigMap: corev1.ConfigMapProjectionArgs{Name: refs.nodeConfig, Items: corev1.KeyToPathArray{keyPath(keyTLSCACert, cluster.TLSCACertPath)}},
 		})
 	}
 	return sources

@@ -1,9 +1,6 @@
 package kubecluster
 
 import (
-	"crypto/sha256"
-	"fmt"
-	"sort"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -23,11 +20,6 @@ const (
 // sentinelVolumeSize is each sentinel's claim: a few KiB of sentinel.conf,
 // kept so a sentinel pod that is deleted comes back knowing the master.
 const sentinelVolumeSize = "64Mi"
-
-// annotationConfigHash changes when a role's rendered files change, so the
-// StatefulSet rolls its pods (one at a time, masters handing over first)
-// instead of leaving them on configs they read at start.
-const annotationConfigHash = "redis-sentinel/config-hash"
 
 // headlessService gives every pod of both StatefulSets a DNS name,
 // <pod>.<service>.<namespace>.svc.<domain>, published before the pod is ready:
@@ -81,7 +73,7 @@ func (b builder) nodeSet(namespace pulumi.StringInput, refs configRefs, headless
 		healthKey: keyNodeHealthcheck, authKey: keyRedisAuth, configKeys: keys,
 		resources: b.spec.Kubernetes.NodeResources, gracePeriod: gracePeriodSeconds, tls: b.spec.TLS,
 	}
-	return b.statefulSet(namespace, refs, headless, b.spec.NodeSetName(), p, b.spec.DataNodeCount(), b.spec.Kubernetes.DataVolumeSize, nil)
+	return b.statefulSet(namespace, refs.nodeConfig, refs.secret, headless, b.spec.NodeSetName(), p, b.spec.DataNodeCount(), b.spec.Kubernetes.DataVolumeSize, nil)
 }
 
 // sentinelSet is the sentinels' StatefulSet. Each sentinel keeps its rewritten
@@ -98,11 +90,11 @@ func (b builder) sentinelSet(namespace pulumi.StringInput, refs configRefs, head
 		healthKey: keySentinelHealthcheck, authKey: keySentinelAuth, configKeys: keys,
 		resources: b.spec.Kubernetes.SentinelResources, gracePeriod: 10, tls: b.spec.TLS,
 	}
-	return b.statefulSet(namespace, refs, headless, b.spec.SentinelSetName(), p, b.spec.Sentinels, sentinelVolumeSize, []pulumi.Resource{nodes})
+	return b.statefulSet(namespace, refs.sentinelConfig, refs.secret, headless, b.spec.SentinelSetName(), p, b.spec.Sentinels, sentinelVolumeSize, []pulumi.Resource{nodes})
 }
 
-func (b builder) statefulSet(namespace pulumi.StringInput, refs configRefs, headless *corev1.Service, name string, p podSpec, replicas int, volumeSize string, deps []pulumi.Resource) (*appsv1.StatefulSet, error) {
-	template := b.template(p, refs.configMap, refs.secret)
+func (b builder) statefulSet(namespace, configMap, secret pulumi.StringInput, headless *corev1.Service, name string, p podSpec, replicas int, volumeSize string, deps []pulumi.Resource) (*appsv1.StatefulSet, error) {
+	template := b.template(p, configMap, secret)
 	set, err := appsv1.NewStatefulSet(b.ctx, name, &appsv1.StatefulSetArgs{
 		Metadata: b.metadata(namespace, name, p.role),
 		Spec: &appsv1.StatefulSetSpecArgs{
@@ -124,9 +116,12 @@ func (b builder) statefulSet(namespace pulumi.StringInput, refs configRefs, head
 					},
 				},
 			}},
-			// Destroying the stack deletes the claims too; scaling down keeps them.
+			// Claims outlive the StatefulSet: if an update ever has to replace
+			// it, the new pods find their data. Destroy removes them with the
+			// namespace the stack owns (kubernetesCreateNamespace); in a shared
+			// namespace they stay, deliberately, until deleted by hand.
 			PersistentVolumeClaimRetentionPolicy: appsv1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs{
-				WhenDeleted: pulumi.String("Delete"),
+				WhenDeleted: pulumi.String("Retain"),
 				WhenScaled:  pulumi.String("Retain"),
 			},
 		},
@@ -156,16 +151,4 @@ func (b builder) storageClass() pulumi.StringPtrInput {
 		return nil // the cluster's default class
 	}
 	return pulumi.String(b.spec.Kubernetes.StorageClass)
-}
-
-// configHash digests the files a role's pods read at start.
-func (b builder) configHash(p podSpec) string {
-	files := configFiles(b.spec, b.layout, b.tls)
-	keys := append([]string{p.healthKey}, p.configKeys...)
-	sort.Strings(keys)
-	h := sha256.New()
-	for _, k := range keys {
-		fmt.Fprintf(h, "%s\x00%s\x00", k, files[k])
-	}
-	return fmt.Sprintf("%x", h.Sum(nil))[:16]
 }

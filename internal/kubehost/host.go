@@ -158,3 +158,22 @@ func (h *Host) poll(ctx context.Context, within time.Duration, what string, done
 	}
 	return fmt.Errorf("%s: not within %s (last error: %v)", what, within, lastErr)
 }
+
+// WaitRolledOut waits until StatefulSet name's controller has observed its
+// latest spec and every replica runs the update revision and is Ready (what
+// `kubectl rollout status` waits for). `pulumi up` may return earlier: the
+// provider's await can read the status before the controller saw the update.
+func (h *Host) WaitRolledOut(ctx context.Context, name string, within time.Duration) error {
+	return h.poll(ctx, within, "statefulset "+name+" rolled out", func() (bool, error) {
+		set, err := h.client.AppsV1().StatefulSets(h.Namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, fmt.Errorf("get statefulset %s/%s: %w", h.Namespace, name, err)
+		}
+		st, want := set.Status, int32(1)
+		if set.Spec.Replicas != nil {
+			want = *set.Spec.Replicas
+		}
+		return st.ObservedGeneration >= set.Generation && st.UpdatedReplicas == want &&
+			st.ReadyReplicas == want && st.CurrentRevision == st.UpdateRevision, nil
+	})
+}

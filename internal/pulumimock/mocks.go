@@ -4,7 +4,11 @@
 package pulumimock
 
 import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -48,7 +52,26 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	for k, v := range r.State[args.TypeToken] {
 		state[k] = v
 	}
+	autoname(args, state)
 	return args.Name + "-id", state, nil
+}
+
+// autoname gives a Kubernetes object without metadata.name the name Pulumi
+// would: the logical name plus a suffix. The suffix is a digest of the inputs,
+// so, as with a real replacement, new content means a new name.
+func autoname(args pulumi.MockResourceArgs, state resource.PropertyMap) {
+	meta, ok := state["metadata"]
+	if !strings.HasPrefix(args.TypeToken, "kubernetes:") || !ok || !meta.IsObject() {
+		return
+	}
+	if _, named := meta.ObjectValue()["name"]; named {
+		return
+	}
+	raw, _ := json.Marshal(Plain(args.Inputs))
+	sum := sha256.Sum256(raw)
+	named := meta.ObjectValue().Copy()
+	named["name"] = resource.NewProperty(fmt.Sprintf("%s-%x", args.Name, sum[:4]))
+	state["metadata"] = resource.NewProperty(named)
 }
 
 func (r *Recorder) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {

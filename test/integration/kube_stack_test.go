@@ -41,7 +41,8 @@ func kubeOverrides(name string) map[string]string {
 // TestKubeStack_ProdUpPodLossDestroy is the Kubernetes platform's end-to-end
 // proof on a real cluster: `pulumi up` of the prod stack → healthy through
 // Sentinel → the master's pod deleted (its pre-stop hands over, no
-// acknowledged write lost, the pod rejoins as a replica) → every pod deleted
+// acknowledged write lost, the pod rejoins as a replica) → a rolling change
+// under a writer (no acknowledged write lost) → every pod deleted
 // at once (exactly one master after, data kept) → the password only in the
 // Secret → `pulumi destroy` leaves nothing.
 func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
@@ -112,9 +113,7 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer checker.Close()
-	if rep := checker.Check(ctx); !rep.Passed() {
-		t.Fatalf("after up: %v", rep.Failed())
-	}
+	requireHealthy(t, ctx, target)
 	marker := writeMarker(t, ctx, target)
 
 	t.Run("master pod deleted", func(t *testing.T) {
@@ -127,6 +126,40 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 		if r.WritesLost != 0 {
 			t.Errorf("%d acknowledged writes lost on a planned pod deletion", r.WritesLost)
 		}
+	})
+
+	t.Run("rolling change under a writer", func(t *testing.T) {
+		// appendfsync is read at start: the StatefulSets roll one pod at a
+		// time, and the master's pre-stop hands over before it stops.
+		if err := automation.SetConfig(ctx, s, map[string]string{cluster.KeyAppendFsync: "always"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		writer := checker.StartWriter(ctx, 10*time.Millisecond, 0)
+		start := time.Now()
+		res, err := s.Up(ctx, optup.SuppressProgress())
+		if err != nil {
+			t.Fatalf("pulumi up (rolling change): %v", err)
+		}
+		upTook := time.Since(start)
+		// pulumi up can return before the StatefulSet controller has rolled
+		// the pods (its await may read a status from before the update).
+		spec := cluster.Spec{Name: name}
+		for _, set := range []string{spec.NodeSetName(), spec.SentinelSetName()} {
+			if err := host.WaitRolledOut(ctx, set, 5*time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		took := time.Since(start)
+		report, err := writer.Stop(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rolling change (%v): pulumi up %s, every pod rolled %s; writer every 10 ms: %d acked, %d failed, %d lost, longest gap %s",
+			*res.Summary.ResourceChanges, upTook.Round(time.Millisecond), took.Round(time.Millisecond), report.Acked, report.Failed, report.Lost, report.LongestGap.Round(time.Millisecond))
+		if report.Lost != 0 {
+			t.Errorf("%d acknowledged writes lost in a rolling change", report.Lost)
+		}
+		requireHealthy(t, ctx, target)
 	})
 
 	t.Run("every pod deleted at once", func(t *testing.T) {
