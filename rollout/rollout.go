@@ -29,6 +29,9 @@ type Options struct {
 	Deadline time.Duration
 	// Progress receives one line per step.
 	Progress func(msg string)
+	// Dialer, when set, is how the gates reach the stages' processes (e.g.
+	// verify.DialerVia the cluster DNS for Kubernetes stages).
+	Dialer verify.Dialer
 }
 
 // StageResult is what happened to one stage.
@@ -156,7 +159,11 @@ func verifyStage(ctx context.Context, s auto.Stack, o Options, withTimers bool) 
 	if err != nil {
 		return nil, nil, err
 	}
-	checker, err := verify.NewChecker(d.Target(withTimers))
+	target := d.Target(withTimers)
+	if o.Dialer != nil {
+		target.Dialer = o.Dialer
+	}
+	checker, err := verify.NewChecker(target)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/platform-team/redis-sentinel/rollout"
+	"github.com/platform-team/redis-sentinel/verify"
 )
 
 type rolloutOptions struct {
@@ -19,6 +20,7 @@ type rolloutOptions struct {
 	projectDir string
 	deadline   time.Duration
 	asJSON     bool
+	dns        string
 }
 
 func newRolloutCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -40,6 +42,7 @@ func newRolloutCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&o.projectDir, "project-dir", ".", "Pulumi project directory")
 	cmd.Flags().DurationVar(&o.deadline, "deadline", 60*time.Second, "bound on each gate's waits")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the result as JSON")
+	cmd.Flags().StringVar(&o.dns, "dns", "", "gates resolve names through this DNS server (host:port), e.g. a Kubernetes cluster's DNS")
 	return cmd
 }
 
@@ -47,8 +50,11 @@ func runRollout(ctx context.Context, o rolloutOptions, stdout, stderr io.Writer)
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	res, err := rollout.Run(ctx, o.stages, rollout.Options{ProjectDir: o.projectDir, Deadline: o.deadline,
-		Progress: progressTo(stderr, time.Second)})
+	opts := rollout.Options{ProjectDir: o.projectDir, Deadline: o.deadline, Progress: progressTo(stderr, time.Second)}
+	if o.dns != "" {
+		opts.Dialer = verify.DialerVia(o.dns, 2*time.Second)
+	}
+	res, err := rollout.Run(ctx, o.stages, opts)
 	if perr := printRollout(stdout, res, o.asJSON); perr != nil {
 		return perr
 	}
