@@ -33,6 +33,12 @@ func PreStopScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string
 		fmt.Sprintf("here() { timeout 2 redis-cli --user \"$cli_user\" $cli_tls -h 127.0.0.1 -p %d --no-auth-warning --raw \"$@\"; }", self.Port),
 		"offsets() { here INFO replication | sed -n 's/^slave[0-9]*:.*state=online,offset=\\([0-9]*\\).*/\\1/p'; }",
 		`[ "$(here ROLE | head -n 1)" = master ] || { echo "pre-stop: not the master, nothing to hand over"; exit 0; }`,
+		// In a rolling restart the replica restarted just before may still be
+		// syncing: wait (up to half the bound) until every replica is online
+		// here, so the failover reconfigures all of them and none is left
+		// following this node after it is demoted.
+		fmt.Sprintf(`settle=$(( $(date +%%s) + %d ))`, PreStopTimeoutSeconds/2),
+		fmt.Sprintf(`while [ "$(offsets | wc -l)" -lt %d ] && [ "$(date +%%s)" -lt "$settle" ]; do sleep 0.1; done`, s.Replicas),
 		`[ -n "$(offsets)" ] || { echo "pre-stop: master without online replicas, nothing to hand over"; exit 0; }`,
 		"# From here on no write is acknowledged here; the pause outlives the process.",
 		fmt.Sprintf("here CLIENT PAUSE %d WRITE >/dev/null", (PreStopTimeoutSeconds+60)*1000),
