@@ -56,11 +56,3 @@ func KubernetesLayout(s Spec) Layout {
 	}
 	return l
 }
-
-// LayoutFor is the layout of the spec's platform.
-func LayoutFor(s Spec) (Layout, error) {
-	if s.Platform == PlatformKubernetes {
-		return KubernetesLayout(s), nil
-	}
-	return DockerLayout(s)
-}
