@@ -5,68 +5,39 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/internal/pulumimock"
 	"github.com/platform-team/redis-sentinel/stack"
 )
 
 const testPassword = "a-strong-password-123"
 
-// mocks records every resource the program registers and echoes its inputs
-// back as state; the settings job reports exit code 0.
-type mocks struct {
-	mu        sync.Mutex
-	resources []pulumi.MockResourceArgs
-}
-
-func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	m.mu.Lock()
-	m.resources = append(m.resources, args)
-	m.mu.Unlock()
-	state := args.Inputs.Copy()
-	if args.TypeToken == "docker:index/container:Container" {
-		state["exitCode"] = resource.NewProperty(0.0)
-	}
-	return args.Name + "-id", state, nil
-}
-
-func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
-func (m *mocks) names() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// resourceNames lists what the program registered as "type::name", sorted.
+func resourceNames(rec *pulumimock.Recorder) []string {
 	var names []string
-	for _, r := range m.resources {
-		names = append(names, r.TypeToken+"::"+r.Name)
+	for _, r := range rec.Resources() {
+		names = append(names, r.Type+"::"+r.Name)
 	}
 	slices.Sort(names)
 	return names
 }
 
-// withConfig sets the stack's config the way the engine passes it, namespaced
-// by project; password is marked secret as `pulumi config set --secret` does.
-func withConfig(values map[string]string) pulumi.RunOption {
-	return func(info *pulumi.RunInfo) {
-		info.Config = map[string]string{}
-		for k, v := range values {
-			info.Config[stack.ConfigNamespace+":"+k] = v
-		}
-		info.ConfigSecretKeys = []string{stack.ConfigNamespace + ":" + cluster.KeyPassword}
-	}
-}
-
-func run(t *testing.T, config map[string]string, body pulumi.RunFunc) (*mocks, error) {
+// run runs body under recording mocks with the stack's config (the password
+// secret, as `pulumi config set --secret` makes it); the settings job reports
+// exit code 0.
+func run(t *testing.T, config map[string]string, body pulumi.RunFunc) (*pulumimock.Recorder, error) {
 	t.Helper()
-	m := &mocks{}
-	err := pulumi.RunErr(body, pulumi.WithMocks("redis-sentinel", "test", m), withConfig(config))
-	return m, err
+	rec := &pulumimock.Recorder{State: map[string]resource.PropertyMap{
+		"docker:index/container:Container": {"exitCode": resource.NewProperty(0.0)},
+	}}
+	err := pulumi.RunErr(body, pulumi.WithMocks("redis-sentinel", "test", rec),
+		pulumimock.Config(stack.ConfigNamespace, config, cluster.KeyPassword))
+	return rec, err
 }
 
 func TestProgram_InvalidConfigCreatesNothing(t *testing.T) {
@@ -126,7 +97,7 @@ func TestProgram_InvalidConfigCreatesNothing(t *testing.T) {
 					t.Errorf("error %q does not name %s", err, key)
 				}
 			}
-			if got := m.names(); len(got) != 0 {
+			if got := resourceNames(m); len(got) != 0 {
 				t.Errorf("invalid config created resources: %q", got)
 			}
 		})
@@ -231,7 +202,7 @@ func TestProgram_ValidConfigDeploysDockerCluster(t *testing.T) {
 		"docker:index/volume:Volume::redis-test-node-2-data",
 		"redis-sentinel:docker:DockerSentinelCluster::" + stack.ComponentName,
 	}
-	if got := m.names(); !slices.Equal(got, want) {
+	if got := resourceNames(m); !slices.Equal(got, want) {
 		t.Errorf("resources =\n%q\nwant\n%q", got, want)
 	}
 }
@@ -255,7 +226,7 @@ func TestProgram_ValidConfigDeploysKubernetesCluster(t *testing.T) {
 		"kubernetes:policy/v1:PodDisruptionBudget::redis-test-sentinel",
 		"redis-sentinel:kubernetes:KubeSentinelCluster::" + stack.ComponentName,
 	}
-	if got := m.names(); !slices.Equal(got, want) {
+	if got := resourceNames(m); !slices.Equal(got, want) {
 		t.Errorf("resources =\n%q\nwant\n%q", got, want)
 	}
 }
@@ -267,7 +238,7 @@ func TestProgram_InvalidKubernetesConfigCreatesNothing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), cluster.KeyKubeAntiAffinity+`: unknown value "soft"`) {
 		t.Fatalf("Program error = %v, want the anti-affinity key named", err)
 	}
-	if got := m.names(); len(got) != 0 {
+	if got := resourceNames(m); len(got) != 0 {
 		t.Errorf("invalid config created resources: %q", got)
 	}
 }

@@ -43,19 +43,7 @@ func NewChecker(t Target) (*Checker, error) {
 		c.sentinels[addr] = sc
 		c.closers = append(c.closers, sc.Close)
 	}
-	c.failover = redis.NewFailoverClient(&redis.FailoverOptions{
-		MasterName:       t.MasterName,
-		SentinelAddrs:    t.Sentinels,
-		Username:         t.Username,
-		Password:         t.Password,
-		SentinelUsername: t.Username,
-		SentinelPassword: t.Password,
-		Dialer:           t.Dialer,
-		DialTimeout:      t.Timeout,
-		ReadTimeout:      t.Timeout,
-		WriteTimeout:     t.Timeout,
-		MaxRetries:       -1,
-	})
+	c.failover = redis.NewFailoverClient(t.FailoverOptions())
 	c.closers = append(c.closers, c.failover.Close)
 	return c, nil
 }

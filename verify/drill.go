@@ -248,19 +248,9 @@ func (c *Checker) settle(ctx context.Context, res *DrillResult, o DrillOptions) 
 }
 
 func (c *Checker) startWriter(ctx context.Context, interval time.Duration, waitReplicas int) (*writer, func()) {
-	client := redis.NewFailoverClient(&redis.FailoverOptions{
-		MasterName:       c.target.MasterName,
-		SentinelAddrs:    c.target.Sentinels,
-		Username:         c.target.Username,
-		Password:         c.target.Password,
-		SentinelUsername: c.target.Username,
-		SentinelPassword: c.target.Password,
-		Dialer:           c.target.Dialer,
-		DialTimeout:      c.target.Timeout,
-		ReadTimeout:      time.Second,
-		WriteTimeout:     c.target.Timeout,
-		MaxRetries:       -1, // one attempt per write: what is acknowledged is counted honestly
-	})
+	opts := c.target.FailoverOptions() // one attempt per write: what is acknowledged is counted honestly
+	opts.ReadTimeout = time.Second
+	client := redis.NewFailoverClient(opts)
 	w := newWriter(client, KeyPrefix+"drill:"+randomHex(), interval, waitReplicas)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

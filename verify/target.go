@@ -8,6 +8,8 @@ import (
 	"crypto/tls"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/platform-team/redis-sentinel/components/cluster"
 )
 
@@ -68,6 +70,27 @@ func (t Target) EffectiveDialer() Dialer {
 		timeout = defaultTimeout
 	}
 	return withTLS(t.Dialer, t.TLS, timeout)
+}
+
+// FailoverOptions are go-redis options for a client that finds the master
+// through the target's sentinels, as the app does: the target's credentials,
+// dialer (TLS included) and timeout, and one attempt per command, so what
+// fails is seen rather than retried away.
+func (t Target) FailoverOptions() *redis.FailoverOptions {
+	t = t.withDefaults()
+	return &redis.FailoverOptions{
+		MasterName:       t.MasterName,
+		SentinelAddrs:    t.Sentinels,
+		Username:         t.Username,
+		Password:         t.Password,
+		SentinelUsername: t.Username,
+		SentinelPassword: t.Password,
+		Dialer:           t.Dialer,
+		DialTimeout:      t.Timeout,
+		ReadTimeout:      t.Timeout,
+		WriteTimeout:     t.Timeout,
+		MaxRetries:       -1,
+	}
 }
 
 func (t Target) withDefaults() Target {

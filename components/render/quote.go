@@ -39,8 +39,12 @@ func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
 // With TLS, $cli_tls holds the flags that make redis-cli speak TLS and trust
 // the stack's CA (caCertFile).
 func cliAuth(s cluster.Spec, passwordFile, caCertFile string) string {
-	text := fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, passwordFile) + "\nexport REDISCLI_AUTH\ncli_user=" + string(s.AdminUser())
-	return text + "\ncli_tls='" + tlsFlags(s, caCertFile) + "'"
+	return strings.Join([]string{
+		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)"`, passwordFile),
+		"export REDISCLI_AUTH",
+		"cli_user=" + string(s.AdminUser()),
+		"cli_tls='" + tlsFlags(s, caCertFile) + "'",
+	}, "\n")
 }
 
 // tlsFlags are redis-cli's TLS flags, empty without TLS.

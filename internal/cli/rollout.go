@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/platform-team/redis-sentinel/rollout"
-	"github.com/platform-team/redis-sentinel/verify"
 )
 
 type rolloutOptions struct {
@@ -42,7 +41,7 @@ func newRolloutCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&o.projectDir, "project-dir", ".", "Pulumi project directory")
 	cmd.Flags().DurationVar(&o.deadline, "deadline", 60*time.Second, "bound on each gate's waits")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the result as JSON")
-	cmd.Flags().StringVar(&o.dns, "dns", "", "gates resolve names through this DNS server (host:port), e.g. a Kubernetes cluster's DNS")
+	bindDNS(cmd.Flags(), &o.dns)
 	return cmd
 }
 
@@ -50,11 +49,8 @@ func runRollout(ctx context.Context, o rolloutOptions, stdout, stderr io.Writer)
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	opts := rollout.Options{ProjectDir: o.projectDir, Deadline: o.deadline, Progress: progressTo(stderr, time.Second)}
-	if o.dns != "" {
-		opts.Dialer = verify.DialerVia(o.dns, 2*time.Second)
-	}
-	res, err := rollout.Run(ctx, o.stages, opts)
+	res, err := rollout.Run(ctx, o.stages, rollout.Options{ProjectDir: o.projectDir, Deadline: o.deadline,
+		Progress: progressTo(stderr, time.Second), Dialer: dnsDialer(o.dns)})
 	if perr := printRollout(stdout, res, o.asJSON); perr != nil {
 		return perr
 	}

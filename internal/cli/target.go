@@ -29,13 +29,26 @@ func (f *targetFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.workDir, "project-dir", ".", "Pulumi project directory, with --stack")
 	fs.StringVar(&f.sentinels, "sentinels", "", "host:port,... (default $"+cluster.EnvSentinels+")")
 	fs.StringVar(&f.masterName, "master-name", "", "Sentinel master name (default $"+cluster.EnvSentinelMasterName+")")
-	fs.StringVar(&f.dns, "dns", "", "resolve names through this DNS server (host:port), e.g. a Kubernetes cluster's DNS on a host that routes the pod network")
+	bindDNS(fs, &f.dns)
+}
+
+// bindDNS binds --dns, for commands that reach Kubernetes stacks from outside.
+func bindDNS(fs *pflag.FlagSet, dns *string) {
+	fs.StringVar(dns, "dns", "", "resolve names through this DNS server (host:port), e.g. a Kubernetes cluster's DNS on a host that routes the pod network")
+}
+
+// dnsDialer is the dialer --dns asks for; nil (the system resolver) without it.
+func dnsDialer(dns string) verify.Dialer {
+	if dns == "" {
+		return nil
+	}
+	return verify.DialerVia(dns, 2*time.Second)
 }
 
 // withDialer applies --dns to the target.
 func (f *targetFlags) withDialer(t verify.Target) verify.Target {
-	if f.dns != "" {
-		t.Dialer = verify.DialerVia(f.dns, 2*time.Second)
+	if d := dnsDialer(f.dns); d != nil {
+		t.Dialer = d
 	}
 	return t
 }

@@ -229,9 +229,15 @@ func requireHealthy(t *testing.T, ctx context.Context, target verify.Target) str
 		t.Fatal(err)
 	}
 	defer checker.Close()
-	var last verify.Report
 	// Replicas may still be finishing their first sync right after `up`.
-	testenv.WaitFor(t, 15*time.Second, "all health checks pass", func() (string, bool) {
+	return requireHealthyWithin(t, ctx, checker, 15*time.Second, "all health checks pass")
+}
+
+// requireHealthyWithin polls the checks until they all pass and returns the master.
+func requireHealthyWithin(t *testing.T, ctx context.Context, checker *verify.Checker, within time.Duration, what string) string {
+	t.Helper()
+	var last verify.Report
+	testenv.WaitFor(t, within, what, func() (string, bool) {
 		last = checker.Check(ctx)
 		return fmt.Sprint(last.Failed()), last.Passed()
 	})

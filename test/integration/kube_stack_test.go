@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -152,11 +151,7 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 		took := time.Since(start)
 		// A replica that restarted onto a master demoted moments later is
 		// corrected by Sentinel after failover-timeout (prod: 10 s): wait for it.
-		var rep verify.Report
-		testenv.WaitFor(t, 45*time.Second, "healthy after the rolling change", func() (string, bool) {
-			rep = checker.Check(ctx)
-			return fmt.Sprint(rep.Failed()), rep.Passed()
-		})
+		requireHealthyWithin(t, ctx, checker, 45*time.Second, "healthy after the rolling change")
 		healthy := time.Since(start)
 		report, err := writer.Stop(ctx)
 		if err != nil {
@@ -196,13 +191,9 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 			t.Fatal(err)
 		}
 		ready := time.Since(start)
-		var rep verify.Report
-		testenv.WaitFor(t, 2*time.Minute, "healthy with one master after every pod was replaced", func() (string, bool) {
-			rep = checker.Check(ctx)
-			return fmt.Sprint(rep.Failed()), rep.Passed()
-		})
+		master := requireHealthyWithin(t, ctx, checker, 2*time.Minute, "healthy with one master after every pod was replaced")
 		t.Logf("every pod deleted: %d new pods ready after %s, healthy (single master %s) after %s",
-			len(old), ready.Round(time.Millisecond), rep.Master, time.Since(start).Round(time.Millisecond))
+			len(old), ready.Round(time.Millisecond), master, time.Since(start).Round(time.Millisecond))
 		if got := readMarker(t, ctx, target, marker); got != marker {
 			t.Errorf("marker key after every pod was replaced = %q, want %q: data lost", got, marker)
 		}
@@ -271,12 +262,12 @@ func readMarker(t *testing.T, ctx context.Context, target verify.Target, want st
 	return got
 }
 
+// failoverClient is the target's client with go-redis's default retries and
+// room for WAIT's 5 s bound.
 func failoverClient(target verify.Target) *redis.Client {
-	return redis.NewFailoverClient(&redis.FailoverOptions{
-		MasterName: target.MasterName, SentinelAddrs: target.Sentinels, Dialer: target.EffectiveDialer(),
-		Username: target.Username, Password: target.Password,
-		SentinelUsername: target.Username, SentinelPassword: target.Password,
-	})
+	opts := target.FailoverOptions()
+	opts.ReadTimeout, opts.MaxRetries = 6*time.Second, 3
+	return redis.NewFailoverClient(opts)
 }
 
 func errString(err error) string {
