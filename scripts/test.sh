@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: unit tests (Pulumi mocks, golden configs) and
 # integration tests (real redis processes, real Docker, real `pulumi up`).
-# Missing prerequisites are reported as SKIP lines with the reason (in CI they
-# fail, except the docker plugin, which CI cannot build offline).
+# Missing prerequisites are reported as SKIP lines with the reason (in CI, with
+# CI set, they fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the pinned Pulumi toolchain without any download site: the CLI and the Go
-# language host are built from the Go module proxy into an ignored folder. A no-op when
-# both are already built; uses an installed `pulumi` of the pinned version when present.
+# language host are built from the Go module proxy into an ignored folder, then the
+# docker resource plugin is made available (scripts/docker-plugin.sh: an installed or
+# downloadable 4.9.0, else built from tools/pulumi-resource-docker). One build at a
+# time, so each gets both cores. A no-op when all are in place; uses an installed
+# `pulumi` of the pinned version when present.
 #
 # Usage: scripts/toolchain.sh            # prints the bin dir to put first on PATH
 set -euo pipefail
@@ -62,7 +65,16 @@ build_wrapped() {
      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" -o "$out" "$pkg")
 }
 
-ensure_cli
-ensure_language_host
+# timed WHAT CMD...: runs CMD and says how long WHAT took.
+timed() {
+  local what=$1 started=$SECONDS
+  shift
+  "$@"
+  log "$what: $((SECONDS - started)) s"
+}
+
+timed "pulumi CLI" ensure_cli
+timed "Go language host" ensure_language_host
+TOOLS_DIR=$tools timed "docker plugin" bash "$root/scripts/docker-plugin.sh"
 log "ready: $("$bin/pulumi" version)"
 echo "$bin"

@@ -1,7 +1,7 @@
 // Package testenv finds what integration tests need (pulumi, Docker, the
 // docker plugin, the Redis image, redis binaries) and says loudly when
-// something is missing: in CI (CI set), where .ci/run installs everything it
-// can, a missing prerequisite fails the test; locally it skips with the reason.
+// something is missing: in CI (CI set), where .ci/run installs everything, a
+// missing prerequisite fails the test; locally it skips with the reason.
 package testenv
 
 import (
@@ -62,13 +62,14 @@ func RequirePulumi(t testing.TB) {
 	}
 }
 
-// RequireDockerPlugin skips, always loudly, when the pulumi-docker plugin is
-// not installed: it is not on the Go module proxy, so CI cannot build it.
+// RequireDockerPlugin checks the docker resource plugin is installed (fatal in
+// CI): scripts/docker-plugin.sh (run by scripts/toolchain.sh) builds it on a
+// machine that cannot download it.
 func RequireDockerPlugin(t testing.TB) {
 	t.Helper()
 	plugin := pluginPath("docker", DockerPluginVersion)
 	if _, err := os.Stat(plugin); err != nil {
-		t.Skipf("SKIP (docker plugin %s not installed, see README 'Docker provider plugin'): %v", DockerPluginVersion, err)
+		Missing(t, "docker plugin %s not installed (run scripts/docker-plugin.sh): %v", DockerPluginVersion, err)
 	}
 }
 
