@@ -35,26 +35,28 @@ type replacement struct {
 // with a targeted update, gated by the health checks: sentinels first, then
 // the replicas, then a safe switchover and the old master. A final full update
 // applies the rest (the settings job). Anything else is a plain `up`.
-func rollingUp(ctx context.Context, s auto.Stack, o Options, progress func(string, ...any)) error {
+// handover is the switchover before the master's replacement (nil when the
+// master was not replaced).
+func rollingUp(ctx context.Context, s auto.Stack, o Options, progress func(string, ...any)) (handover *verify.DrillResult, err error) {
 	out, err := s.Outputs(ctx)
 	if err != nil || len(out) == 0 {
-		return plainUp(ctx, s)
+		return nil, plainUp(ctx, s)
 	}
 	deployed, err := automation.DeployedFromOutputs(out)
 	if err != nil {
-		return plainUp(ctx, s)
+		return nil, plainUp(ctx, s)
 	}
 	plan, onlyProcesses, err := plannedReplacements(ctx, s)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(plan) == 0 || !onlyProcesses {
-		return plainUp(ctx, s)
+		return nil, plainUp(ctx, s)
 	}
 	progress("rolling update: %d containers, one at a time", len(plan))
 	master, err := currentMaster(ctx, s, o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var oldMaster *replacement
 	for _, r := range orderReplacements(plan) {
@@ -63,18 +65,18 @@ func rollingUp(ctx context.Context, s auto.Stack, o Options, progress func(strin
 			continue
 		}
 		if err := replaceOne(ctx, s, r, o, progress); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if oldMaster != nil {
-		if err := handOver(ctx, s, o, progress); err != nil {
-			return err
+		if handover, err = handOver(ctx, s, o, progress); err != nil {
+			return handover, err
 		}
 		if err := replaceOne(ctx, s, *oldMaster, o, progress); err != nil {
-			return err
+			return handover, err
 		}
 	}
-	return plainUp(ctx, s)
+	return handover, plainUp(ctx, s)
 }
 
 // plannedReplacements previews the update and lists the node and sentinel
@@ -141,20 +143,20 @@ func replaceOne(ctx context.Context, s auto.Stack, r replacement, o Options, pro
 }
 
 // handOver moves the master role away with a safe switchover.
-func handOver(ctx context.Context, s auto.Stack, o Options, progress func(string, ...any)) error {
+func handOver(ctx context.Context, s auto.Stack, o Options, progress func(string, ...any)) (*verify.DrillResult, error) {
 	_, checker, err := verifyStage(ctx, s, o, false)
 	if checker != nil {
 		defer checker.Close()
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, err := checker.Drill(ctx, verify.DrillSwitchover, verify.DrillOptions{Deadline: o.Deadline})
 	if err != nil {
-		return fmt.Errorf("switchover before replacing the master: %w", err)
+		return &res, fmt.Errorf("switchover before replacing the master: %w", err)
 	}
 	progress("switchover %s → %s: pause %s, %d writes lost", res.OldMaster, res.NewMaster, ms(res.WriteGap), res.WritesLost)
-	return nil
+	return &res, nil
 }
 
 func currentMaster(ctx context.Context, s auto.Stack, o Options) (string, error) {

@@ -41,7 +41,10 @@ type StageResult struct {
 	Up         time.Duration       `json:"upNs"`
 	Health     *verify.Report      `json:"health,omitempty"`
 	Switchover *verify.DrillResult `json:"switchover,omitempty"`
-	Error      string              `json:"error,omitempty"`
+	// Handover is the switchover a rolling update made before replacing the
+	// master (nil when the update did not replace it).
+	Handover *verify.DrillResult `json:"handover,omitempty"`
+	Error    string              `json:"error,omitempty"`
 	// Rollback is set when the stage failed and was rolled back.
 	Rollback *Rollback `json:"rollback,omitempty"`
 }
@@ -108,7 +111,7 @@ func runStage(ctx context.Context, name string, o Options) StageResult {
 	}
 	progress("pulumi up")
 	start := time.Now()
-	err = rollingUp(ctx, s, o, progress)
+	sr.Handover, err = rollingUp(ctx, s, o, progress)
 	sr.Up = time.Since(start)
 	if err == nil {
 		progress("up took %s; gating", sr.Up.Round(time.Millisecond))

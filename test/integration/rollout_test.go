@@ -144,6 +144,10 @@ func withDir(o rollout.Options) automation.InlineOptions {
 	return in
 }
 
+// writerSlack is how far the test's writer and the drill's own writer (each
+// writing every 10 ms) may see the same pause differently.
+const writerSlack = 100 * time.Millisecond
+
 // TestRollout_RollingUpgradeUnderWriter upgrades a running stage's image while
 // a client writes through Sentinel: containers are replaced one at a time with
 // a switchover before the master, so no acknowledged write is lost and the
@@ -209,9 +213,18 @@ func TestRollout_RollingUpgradeUnderWriter(t *testing.T) {
 	if report.Lost != 0 {
 		t.Errorf("%d acknowledged writes lost during the upgrade", report.Lost)
 	}
-	// A crash-style outage lasts at least down-after (1s) + ~1.2s; a switchover pause well under that.
-	if report.LongestGap >= 2*time.Second {
-		t.Errorf("longest write gap %s: the upgrade took the master down instead of switching over", report.LongestGap)
+	// The only outage may be the handover's write pause: the master was
+	// switched over, not taken down. (An absolute bound cannot tell the two
+	// apart: the pause lasts until all sentinels agree, 1.1-2.2 s as Sentinel
+	// polls the promoted replica's INFO once a second, and a crash costs
+	// down-after 1 s + ~1.2 s.)
+	handover := res.Stages[0].Handover
+	if handover == nil {
+		t.Fatal("the upgrade replaced the master without a switchover first")
+	}
+	if report.LongestGap > handover.WriteGap+writerSlack {
+		t.Errorf("longest write gap %s, but the handover paused writes for only %s: the upgrade took the master down",
+			report.LongestGap, handover.WriteGap)
 	}
 	after, err := host.ContainerIDs(ctx, stage)
 	if err != nil {
