@@ -16,8 +16,10 @@ import (
 // TestACL_LeastPrivilege runs a cluster with ACL on (real redis-server and
 // redis-sentinel processes, started by the rendered scripts and configs): the
 // tooling works as admin, sentinels fail over with only their documented
-// commands, the app user reaches data but no admin command, and nobody gets
-// in without credentials, on any port.
+// commands, the app user reaches data and the read-only introspection clients
+// send but no admin command, discovers through Sentinel with any library's
+// command but changes nothing there, and nobody gets in without credentials,
+// on any port.
 func TestACL_LeastPrivilege(t *testing.T) {
 	c := redistest.Start(t, redistest.Options{ACL: true}) // waits until the verifier's checks pass as admin
 	ctx := context.Background()
@@ -46,9 +48,33 @@ func TestACL_LeastPrivilege(t *testing.T) {
 			t.Errorf("app user %v: %v, want NOPERM", cmd, err)
 		}
 	}
+	// The read-only introspection client libraries send on connect and in health checks.
+	for _, cmd := range [][]any{{"INFO", "replication"}, {"ROLE"}, {"PING"}, {"CLIENT", "SETNAME", "app"}} {
+		if err := app.Do(ctx, cmd...).Err(); err != nil {
+			t.Errorf("app user %v: %v, want allowed", cmd, err)
+		}
+	}
 	sentinel := redis.NewClient(&redis.Options{Addr: c.Layout.Sentinels[0].String(), Username: string(cluster.UserApp), Password: appPassword, DisableIdentity: true})
 	defer sentinel.Close()
-	for _, cmd := range [][]any{{"SENTINEL", "FAILOVER", c.Spec.MasterName}, {"SENTINEL", "SET", c.Spec.MasterName, "quorum", "1"}, {"SENTINEL", "RESET", "*"}} {
+	// Discovery, whichever command a library uses, and following switches.
+	name := c.Spec.MasterName
+	for _, cmd := range [][]any{
+		{"SENTINEL", "MASTERS"}, {"SENTINEL", "MASTER", name}, {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", name},
+		{"SENTINEL", "SENTINELS", name}, {"SENTINEL", "REPLICAS", name}, {"SENTINEL", "SLAVES", name},
+		{"ROLE"}, {"INFO"}, {"PING"}, {"HELLO", "2"}, {"CLIENT", "SETNAME", "app"}, {"CLIENT", "ID"},
+	} {
+		if err := sentinel.Do(ctx, cmd...).Err(); err != nil {
+			t.Errorf("app user on a sentinel %v: %v, want allowed", cmd, err)
+		}
+	}
+	// Nothing that changes Sentinel.
+	for _, cmd := range [][]any{
+		{"SENTINEL", "FAILOVER", name}, {"SENTINEL", "SET", name, "quorum", "1"}, {"SENTINEL", "RESET", "*"},
+		{"SENTINEL", "MONITOR", "other", "127.0.0.1", "1", "2"}, {"SENTINEL", "REMOVE", name},
+		{"SENTINEL", "CONFIG", "SET", "resolve-hostnames", "no"}, {"SENTINEL", "FLUSHCONFIG"},
+		{"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "1", "0", "*"}, {"SENTINEL", "SIMULATE-FAILURE", "crash-after-election"},
+		{"SENTINEL", "DEBUG"}, {"CLIENT", "KILL", "TYPE", "normal"}, {"CLIENT", "LIST"}, {"ACL", "LIST"}, {"SHUTDOWN"},
+	} {
 		if err := sentinel.Do(ctx, cmd...).Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
 			t.Errorf("app user on a sentinel %v: %v, want NOPERM", cmd, err)
 		}

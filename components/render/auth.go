@@ -31,11 +31,18 @@ func RedisAuthConf(s cluster.Spec) string {
 		aclUser(s, cluster.UserAdmin, "~* &* +@all"),
 		aclUser(s, cluster.UserReplication, "+psync +replconf +ping"),
 		aclUser(s, cluster.UserSentinel, sentinelCommands),
-		aclUser(s, cluster.UserApp, "~* &* +@all -@admin -@dangerous"),
+		aclUser(s, cluster.UserApp, appCommands),
 		"masteruser "+string(cluster.UserReplication),
 		"masterauth "+confQuote(s.UserPassword(cluster.UserReplication)),
 	)
 }
+
+// appCommands is the app user's rules on data nodes: every data command, no
+// @admin or @dangerous ones (CONFIG, SHUTDOWN, FLUSHALL, DEBUG, REPLICAOF, ACL,
+// KEYS, MONITOR, CLIENT KILL ...), except two read-only ones that client
+// libraries and health checks send: INFO (ioredis's ready check, redis-py's
+// health probes, anyone's "is it loading / what role") and ROLE.
+const appCommands = "~* &* +@all -@admin -@dangerous +info +role"
 
 // sentinelCommands is the minimal command set Sentinel needs on a data node,
 // as the Redis documentation lists it.
@@ -73,10 +80,18 @@ func SentinelAuthConf(s cluster.Spec) string {
 	)
 }
 
-// sentinelClientCommands let a client discover the master and follow
-// switches, and nothing else.
-const sentinelClientCommands = "&* -@all +auth +hello +ping +client|setname +subscribe +psubscribe +unsubscribe +punsubscribe " +
-	"+sentinel|get-master-addr-by-name +sentinel|sentinels +sentinel|replicas +sentinel|slaves"
+// sentinelClientCommands let a client discover the master, its replicas and
+// the other sentinels and follow switches, with whatever discovery command its
+// library uses (go-redis: GET-MASTER-ADDR-BY-NAME; redis-py: MASTERS; node-redis:
+// MASTER; all: SENTINELS, REPLICAS/SLAVES, the switch-master channel), and
+// nothing that changes Sentinel (FAILOVER, SET, RESET, MONITOR, REMOVE, CONFIG
+// SET, FLUSHCONFIG, IS-MASTER-DOWN-BY-ADDR, which votes, all stay denied).
+// @connection minus @admin/@dangerous is what libraries send on connect (AUTH,
+// HELLO, PING, CLIENT SETNAME/SETINFO/ID ...); ROLE and INFO are read-only.
+const sentinelClientCommands = "&* -@all +@connection -@admin -@dangerous +role +info " +
+	"+subscribe +psubscribe +unsubscribe +punsubscribe " +
+	"+sentinel|get-master-addr-by-name +sentinel|masters +sentinel|master " +
+	"+sentinel|sentinels +sentinel|replicas +sentinel|slaves"
 
 // authLinePattern matches every line that holds a credential in a config the
 // process has rewritten (Redis 7 rewrites requirepass as a `user default`
