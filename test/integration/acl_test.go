@@ -10,6 +10,7 @@ import (
 
 	"github.com/platform-team/redis-sentinel/automation"
 	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/internal/stacktest"
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
@@ -22,8 +23,8 @@ import (
 func TestDockerStack_ACLAndTLS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	d := newDockerStack(t, ctx, 6, map[string]string{cluster.KeyACL: "true", cluster.KeyTLS: "true"})
-	res, took := d.up(ctx)
+	d := stacktest.NewDocker(t, ctx, 6, map[string]string{cluster.KeyACL: "true", cluster.KeyTLS: "true"})
+	res, took := d.Up(ctx)
 	t.Logf("pulumi up with ACL and TLS: %s", took.Round(time.Millisecond))
 	deployed, err := automation.DeployedFromOutputs(res.Outputs)
 	if err != nil {
@@ -33,13 +34,13 @@ func TestDockerStack_ACLAndTLS(t *testing.T) {
 		t.Fatalf("adminUser %q, %s %q; want admin and app", deployed.AdminUser, cluster.EnvUsername, deployed.AppEnv[cluster.EnvUsername])
 	}
 	appPassword := deployed.AppEnv[cluster.EnvPassword]
-	if appPassword == "" || appPassword == d.password {
+	if appPassword == "" || appPassword == d.Password {
 		t.Fatalf("the app's password must be its own, not the admin's")
 	}
 	if deployed.AppEnv[cluster.EnvTLS] != "true" || deployed.AppEnv[cluster.EnvTLSCACert] != deployed.TLSCACert {
 		t.Fatalf("app env lacks %s=true and the CA in %s", cluster.EnvTLS, cluster.EnvTLSCACert)
 	}
-	requireHealthy(t, ctx, deployed.Target(true))
+	stacktest.RequireHealthy(t, ctx, deployed.Target(true))
 
 	// The app as a go-redis user would write it from the env contract alone.
 	tlsConfig, err := verify.TLSConfigFromPEM(deployed.AppEnv[cluster.EnvTLSCACert])
@@ -63,7 +64,7 @@ func TestDockerStack_ACLAndTLS(t *testing.T) {
 		}
 	}
 	for _, addr := range append(append([]string{}, deployed.Nodes...), deployed.Sentinels...) {
-		plain := redis.NewClient(&redis.Options{Addr: addr, Username: deployed.AdminUser, Password: d.password,
+		plain := redis.NewClient(&redis.Options{Addr: addr, Username: deployed.AdminUser, Password: d.Password,
 			MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: time.Second, DisableIdentity: true})
 		if err := plain.Ping(ctx).Err(); err == nil {
 			t.Errorf("%s accepted a plaintext client", addr)
@@ -74,14 +75,14 @@ func TestDockerStack_ACLAndTLS(t *testing.T) {
 			t.Errorf("%s: unauthenticated PING over TLS = %v, want NOAUTH", addr, err)
 		}
 		anon.Close()
-		def := redis.NewClient(&redis.Options{Addr: addr, Password: d.password, TLSConfig: tlsConfig, MaxRetries: -1})
+		def := redis.NewClient(&redis.Options{Addr: addr, Password: d.Password, TLSConfig: tlsConfig, MaxRetries: -1})
 		if err := def.Ping(ctx).Err(); err == nil {
 			t.Errorf("%s: the default user authenticated; it must be disabled", addr)
 		}
 		def.Close()
 	}
 	t.Run("ports published on the host-only gateway address only", func(t *testing.T) {
-		published, err := d.host.PublishedAddresses(ctx, d.name)
+		published, err := d.Host.PublishedAddresses(ctx, d.Name)
 		if err != nil {
 			t.Fatal(err)
 		}

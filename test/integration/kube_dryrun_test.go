@@ -23,6 +23,7 @@ import (
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/internal/pulumimock"
+	"github.com/platform-team/redis-sentinel/internal/stacktest"
 	"github.com/platform-team/redis-sentinel/internal/testenv"
 	"github.com/platform-team/redis-sentinel/stack"
 )
@@ -37,10 +38,10 @@ func TestKubeManifests_ServerSideDryRun(t *testing.T) {
 	defer cancel()
 
 	config := stackConfig(t, "Pulumi.prod.yaml")
-	name := "dryrun-" + randomHex(3)
+	name := "dryrun-" + stacktest.RandomHex(3)
 	config[cluster.KeyName] = name
 	config[cluster.KeyKubeNamespace] = name
-	config[cluster.KeyPassword] = "dry-run-" + randomHex(12)
+	config[cluster.KeyPassword] = "dry-run-" + stacktest.RandomHex(12)
 	rec, err := pulumimock.Run(stack.ConfigNamespace, "prod", stack.Program,
 		pulumimock.Config(stack.ConfigNamespace, config, cluster.KeyPassword))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/platform-team/redis-sentinel/automation"
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/internal/kubehost"
+	"github.com/platform-team/redis-sentinel/internal/stacktest"
 	"github.com/platform-team/redis-sentinel/internal/testenv"
 	"github.com/platform-team/redis-sentinel/verify"
 )
@@ -61,9 +62,9 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	name, password, backend := "it-prod-"+randomHex(3), "it-"+randomHex(12), t.TempDir()
+	name, password, backend := "it-prod-"+stacktest.RandomHex(3), "it-"+stacktest.RandomHex(12), t.TempDir()
 	s, err := automation.UpsertInlineStack(ctx, "prod", automation.InlineOptions{
-		BackendURL: "file://" + backend, Passphrase: testPassphrase, WorkDir: workDir,
+		BackendURL: "file://" + backend, Passphrase: stacktest.Passphrase, WorkDir: workDir,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +113,7 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer checker.Close()
-	requireHealthy(t, ctx, target)
+	stacktest.RequireHealthy(t, ctx, target)
 	marker := writeMarker(t, ctx, target)
 
 	t.Run("master pod deleted", func(t *testing.T) {
@@ -151,7 +152,7 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 		took := time.Since(start)
 		// A replica that restarted onto a master demoted moments later is
 		// corrected by Sentinel after failover-timeout (prod: 10 s): wait for it.
-		requireHealthyWithin(t, ctx, checker, 45*time.Second, "healthy after the rolling change")
+		stacktest.RequireHealthyWithin(t, ctx, checker, 45*time.Second, "healthy after the rolling change")
 		healthy := time.Since(start)
 		report, err := writer.Stop(ctx)
 		if err != nil {
@@ -191,7 +192,7 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 			t.Fatal(err)
 		}
 		ready := time.Since(start)
-		master := requireHealthyWithin(t, ctx, checker, 2*time.Minute, "healthy with one master after every pod was replaced")
+		master := stacktest.RequireHealthyWithin(t, ctx, checker, 2*time.Minute, "healthy with one master after every pod was replaced")
 		t.Logf("every pod deleted: %d new pods ready after %s, healthy (single master %s) after %s",
 			len(old), ready.Round(time.Millisecond), master, time.Since(start).Round(time.Millisecond))
 		if got := readMarker(t, ctx, target, marker); got != marker {
@@ -241,7 +242,7 @@ func writeMarker(t *testing.T, ctx context.Context, target verify.Target) string
 	t.Helper()
 	client := failoverClient(target)
 	defer client.Close()
-	marker := "e2e-" + randomHex(6)
+	marker := "e2e-" + stacktest.RandomHex(6)
 	if err := client.Set(ctx, verify.KeyPrefix+"marker", marker, 0).Err(); err != nil {
 		t.Fatalf("write marker: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/platform-team/redis-sentinel/automation"
 	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/internal/stacktest"
 	"github.com/platform-team/redis-sentinel/internal/testenv"
 	"github.com/platform-team/redis-sentinel/rollout"
 	"github.com/platform-team/redis-sentinel/verify"
@@ -30,7 +31,7 @@ func newRolloutProject(t *testing.T) *rolloutProject {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &rolloutProject{dir: t.TempDir(), prefix: "ro-" + randomHex(2)}
+	p := &rolloutProject{dir: t.TempDir(), prefix: "ro-" + stacktest.RandomHex(2)}
 	if err := os.WriteFile(filepath.Join(p.dir, "Pulumi.yaml"), pulumiYAML, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -38,12 +39,12 @@ func newRolloutProject(t *testing.T) *rolloutProject {
 }
 
 // stage writes the stage's stack file and returns the stack name.
-func (p *rolloutProject) stage(t *testing.T, name string, slot testSlot, image string, switchover bool) string {
+func (p *rolloutProject) stage(t *testing.T, name string, slot stacktest.Slot, image string, switchover bool) string {
 	t.Helper()
 	stack := p.prefix + "-" + name
 	var b strings.Builder
 	b.WriteString("config:\n")
-	settings := slot.config()
+	settings := slot.Config()
 	settings[cluster.KeyName] = stack
 	settings[cluster.KeyImage] = image
 	settings[cluster.KeyDownAfter] = "1000"
@@ -93,7 +94,7 @@ func TestRollout_PromotesThenRollsBackAFailedGate(t *testing.T) {
 	first := p.stage(t, "first", 2, testenv.LocalImage, true)
 	second := p.stage(t, "second", 3, testenv.LocalImage, false)
 	o := rollout.Options{ProjectDir: p.dir, Deadline: 45 * time.Second, Progress: func(m string) { t.Log(m) },
-		Inline: automation.InlineOptions{BackendURL: "file://" + t.TempDir(), Passphrase: testPassphrase}}
+		Inline: automation.InlineOptions{BackendURL: "file://" + t.TempDir(), Passphrase: stacktest.Passphrase}}
 	t.Cleanup(func() {
 		for _, name := range []string{first, second} {
 			if s, err := automation.UpsertInlineStack(context.Background(), name, withDir(o)); err == nil {
@@ -166,7 +167,7 @@ func TestRollout_RollingUpgradeUnderWriter(t *testing.T) {
 	p := newRolloutProject(t)
 	stage := p.stage(t, "upgrade", 5, testenv.LocalImage, false)
 	o := rollout.Options{ProjectDir: p.dir, Deadline: 45 * time.Second, Progress: func(m string) { t.Log(m) },
-		Inline: automation.InlineOptions{BackendURL: "file://" + t.TempDir(), Passphrase: testPassphrase}}
+		Inline: automation.InlineOptions{BackendURL: "file://" + t.TempDir(), Passphrase: stacktest.Passphrase}}
 	t.Cleanup(func() {
 		if s, err := automation.UpsertInlineStack(context.Background(), stage, withDir(o)); err == nil {
 			_, _ = s.Destroy(context.Background())

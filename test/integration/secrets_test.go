@@ -8,16 +8,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/platform-team/redis-sentinel/internal/stacktest"
 )
 
 // requireNoSecretLeak greps everywhere a password could leak after `up`: the
 // Pulumi state, the stack outputs as printed without --show-secrets, every
 // container's configuration (`docker inspect`: env, command, healthcheck,
 // labels) and every container's logs.
-func requireNoSecretLeak(t *testing.T, ctx context.Context, d *dockerStack) {
+func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker) {
 	t.Helper()
 	leaks := map[string]int{}
-	err := filepath.WalkDir(d.backend, func(path string, e fs.DirEntry, err error) error {
+	err := filepath.WalkDir(d.Backend, func(path string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
 		}
@@ -25,21 +27,21 @@ func requireNoSecretLeak(t *testing.T, ctx context.Context, d *dockerStack) {
 		if err != nil {
 			return err
 		}
-		leaks["state "+filepath.Base(path)] += strings.Count(string(data), d.password)
+		leaks["state "+filepath.Base(path)] += strings.Count(string(data), d.Password)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, "pulumi", "stack", "output", "--json", "--stack", d.stack.Name())
-	cmd.Dir = d.stack.Workspace().WorkDir()
-	cmd.Env = append(os.Environ(), "PULUMI_BACKEND_URL=file://"+d.backend, "PULUMI_CONFIG_PASSPHRASE="+testPassphrase)
+	cmd := exec.CommandContext(ctx, "pulumi", "stack", "output", "--json", "--stack", d.Stack.Name())
+	cmd.Dir = d.Stack.Workspace().WorkDir()
+	cmd.Env = append(os.Environ(), "PULUMI_BACKEND_URL=file://"+d.Backend, "PULUMI_CONFIG_PASSPHRASE="+stacktest.Passphrase)
 	printed, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("pulumi stack output: %v\n%s", err, printed)
 	}
-	leaks["stack outputs"] = strings.Count(string(printed), d.password)
-	ids, err := d.host.ContainerIDs(ctx, d.name)
+	leaks["stack outputs"] = strings.Count(string(printed), d.Password)
+	ids, err := d.Host.ContainerIDs(ctx, d.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +54,8 @@ func requireNoSecretLeak(t *testing.T, ctx context.Context, d *dockerStack) {
 		if err != nil {
 			t.Fatalf("docker logs %s: %v", name, err)
 		}
-		leaks["inspect "+name] = strings.Count(string(inspect), d.password)
-		leaks["logs "+name] = strings.Count(string(logs), d.password)
+		leaks["inspect "+name] = strings.Count(string(inspect), d.Password)
+		leaks["logs "+name] = strings.Count(string(logs), d.Password)
 	}
 	for where, n := range leaks {
 		if n > 0 {
