@@ -31,7 +31,10 @@ module=$root/tools/pulumi-resource-docker
 out=$root/.tools/docker-plugin
 source "$root/scripts/env.sh"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
-plugin_dir=${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-docker-v$PLUGIN_VERSION
+# Pulumi's home: $PULUMI_HOME, else ~/.pulumi of the user's home in the passwd
+# database (Pulumi asks the OS for it; it does not read $HOME).
+pulumi_home=${PULUMI_HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)/.pulumi}
+plugin_dir=$pulumi_home/plugins/resource-docker-v$PLUGIN_VERSION
 installed=$plugin_dir/$CMD
 # Written next to the installed binary by step 3: "<sources digest> <binary digest>".
 stamp=$plugin_dir/.redis-sentinel-build
@@ -125,7 +128,7 @@ if installed_is_current; then exit 0; fi
 
 if ! [ -x "$installed" ]; then
   log "trying Pulumi's download of the docker plugin $PLUGIN_VERSION"
-  if timeout 120 pulumi plugin install resource docker "$PLUGIN_VERSION" >/dev/null 2>&1 && plugin_listed; then
+  if timeout 120 pulumi plugin install resource docker "$PLUGIN_VERSION" >/dev/null 2>&1 && [ -x "$installed" ] && plugin_listed; then
     log "downloaded and installed Pulumi's docker plugin $PLUGIN_VERSION"
     exit 0
   fi

@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -73,11 +74,16 @@ func RequireDockerPlugin(t testing.TB) {
 	}
 }
 
-// pluginPath is where `pulumi plugin install resource NAME VERSION` puts the binary.
+// pluginPath is where `pulumi plugin install resource NAME VERSION` puts the
+// binary: under $PULUMI_HOME, else ~/.pulumi of the OS user (as Pulumi finds
+// it: from the user database, not $HOME).
 func pluginPath(name, version string) string {
 	home := os.Getenv("PULUMI_HOME")
 	if home == "" {
 		userHome, _ := os.UserHomeDir()
+		if u, err := user.Current(); err == nil && u.HomeDir != "" {
+			userHome = u.HomeDir
+		}
 		home = filepath.Join(userHome, ".pulumi")
 	}
 	return filepath.Join(home, "plugins", "resource-"+name+"-v"+version, "pulumi-resource-"+name)
