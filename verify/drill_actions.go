@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 const (
@@ -56,17 +58,27 @@ func (c *Checker) safeSwitchover(ctx context.Context, master string, o DrillOpti
 // finish demotes the old master to a replica of the new one before lifting
 // the pause. Sentinel would do the same only some seconds later; meanwhile the
 // old master would take writes from clients that still talk to it, and lose
-// them. The paused writes then fail with READONLY instead of being lost.
+// them. Like Sentinel when it reconfigures a node, it then closes the old
+// master's client connections, so a client that does not follow Sentinel's
+// switch events (ioredis) reconnects and rediscovers instead of writing to a
+// replica: the paused writes fail and their clients move to the new master.
+// One connection does it all (CLIENT KILL skips its own).
 func (s *switchover) finish(ctx context.Context, newMaster string) error {
 	host, port, err := net.SplitHostPort(newMaster)
-	if err == nil {
-		m := s.c.node(s.master)
-		if err = m.SlaveOf(ctx, host, port).Err(); err == nil {
-			// Persist the role (Sentinel does the same), so a restart keeps it.
-			err = m.ConfigRewrite(ctx).Err()
-		}
+	if err != nil {
+		s.release(ctx)
+		return fmt.Errorf("node %s: new master %q: %w", s.master, newMaster, err)
 	}
-	s.release(ctx)
+	conn := s.c.node(s.master).Conn()
+	defer conn.Close()
+	_, err = conn.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SlaveOf(ctx, host, port)
+		p.ConfigRewrite(ctx) // persist the role (Sentinel does the same), so a restart keeps it
+		p.Do(ctx, "CLIENT", "KILL", "TYPE", "normal")
+		p.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub")
+		return nil
+	})
+	s.releaseOn(ctx, conn)
 	if err != nil {
 		return fmt.Errorf("node %s: demote to replica of %s: %w", s.master, newMaster, err)
 	}
@@ -75,10 +87,17 @@ func (s *switchover) finish(ctx context.Context, newMaster string) error {
 
 // release lifts the pause (once; the server lifts it after pauseSafetyNet anyway).
 func (s *switchover) release(ctx context.Context) {
+	s.releaseOn(ctx, s.c.node(s.master))
+}
+
+// releaseOn lifts the pause through client c.
+func (s *switchover) releaseOn(ctx context.Context, c interface {
+	Do(ctx context.Context, args ...any) *redis.Cmd
+}) {
 	s.once.Do(func() {
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.c.target.Timeout)
 		defer cancel()
-		if err := s.c.node(s.master).Do(uctx, "CLIENT", "UNPAUSE").Err(); err != nil {
+		if err := c.Do(uctx, "CLIENT", "UNPAUSE").Err(); err != nil {
 			s.o.progress("WARNING: client unpause on %s: %v (the server lifts the pause after %s)", s.master, err, pauseSafetyNet)
 			return
 		}
