@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-packages=(redis-server redis-sentinel redis-tools busybox-static gosu docker.io iproute2)
+packages=(redis-server redis-sentinel redis-tools busybox-static gosu docker.io iproute2 python3-redis)
+# The client suite's Node clients need node and npm; use the machine's when it has them.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -33,6 +35,15 @@ fi
 
 bash scripts/toolchain.sh >/dev/null
 bash scripts/build-image.sh
+
+# The client suite's pinned Node clients (test/clients/node), when the lock changed.
+node_dir=test/clients/node
+lock_digest=$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$node_dir/node_modules/.installed-lock" 2>/dev/null)" != "$lock_digest" ]; then
+  log "installing the client suite's npm packages (npm ci in $node_dir)"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$lock_digest" >"$node_dir/node_modules/.installed-lock"
+fi
 
 # The Go language host runs `go build` of the program before every `pulumi up`;
 # compiling it here (same command, same environment) leaves only the link for the
