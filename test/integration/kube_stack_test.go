@@ -20,6 +20,7 @@ import (
 	"github.com/platform-team/redis-sentinel/internal/kubehost"
 	"github.com/platform-team/redis-sentinel/internal/stacktest"
 	"github.com/platform-team/redis-sentinel/internal/testenv"
+	"github.com/platform-team/redis-sentinel/test/clients"
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
@@ -125,6 +126,46 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 			r.FirstSwitch.Round(time.Millisecond), r.AllAgree.Round(time.Millisecond), r.WriteGap.Round(time.Millisecond), r.WritesAcked, r.WritesLost, r.Rejoin.Round(time.Millisecond))
 		if r.WritesLost != 0 {
 			t.Errorf("%d acknowledged writes lost on a planned pod deletion", r.WritesLost)
+		}
+	})
+
+	t.Run("every client library through a switchover and the master pod's deletion", func(t *testing.T) {
+		dir := filepath.Join(testenv.RepoRoot(), "test", "clients")
+		if err := clients.Prerequisites(dir); err != nil {
+			t.Fatalf("client suite: %v", err)
+		}
+		programs, err := clients.Programs(ctx, dir, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The clients resolve the announced pod names through the cluster's DNS.
+		if programs, err = clients.ThroughClusterDNS(programs, dns, t.TempDir()); err != nil {
+			t.Fatal(err)
+		}
+		opts := verify.DrillOptions{Progress: func(m string) { t.Log(m) }}
+		table := clients.RunProfile(t, ctx, clients.Deployment{Profile: "prod (Kubernetes)", AppEnv: deployed.AppEnv, Target: target},
+			programs, []clients.Fault{
+				{Name: "switchover", Lossless: true, Run: func(ctx context.Context) verify.DrillResult {
+					r, err := checker.Drill(ctx, verify.DrillSwitchover, opts)
+					if err != nil {
+						t.Fatalf("switchover: %v", err)
+					}
+					return r
+				}},
+				// The pre-stop hands over first: no acknowledged write may be lost.
+				{Name: "pod-delete", Lossless: true, Run: func(ctx context.Context) verify.DrillResult {
+					r, err := checker.RunFault(ctx, kubehost.PodDeleteFault(host, 3*time.Minute), opts)
+					if err != nil {
+						t.Fatalf("pod-delete: %v", err)
+					}
+					return r
+				}},
+			})
+		t.Logf("client × profile:\n%s", table.Markdown())
+		if path := os.Getenv(clients.TablePathEnv); path != "" {
+			if err := os.WriteFile(path, []byte(table.Markdown()), 0o644); err != nil {
+				t.Error(err)
+			}
 		}
 	})
 
