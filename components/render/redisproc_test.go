@@ -2,7 +2,6 @@ package render
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,11 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/internal/testenv"
 )
 
 // TestRender_RealRedisAcceptsConfigs feeds the rendered redis.conf and
@@ -108,7 +107,7 @@ func freePorts(t *testing.T, n int) []int {
 // printing its log if the test failed.
 func start(t *testing.T, server, conf string, args ...string) {
 	t.Helper()
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	cmd := exec.Command(server, append([]string{conf}, args...)...)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
@@ -121,23 +120,6 @@ func start(t *testing.T, server, conf string, args ...string) {
 			t.Logf("redis-server %s log:\n%s", conf, log.String())
 		}
 	})
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // dialAuthed waits for the process to listen, checks it refuses unauthenticated

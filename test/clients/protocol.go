@@ -31,8 +31,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/platform-team/redis-sentinel/internal/testenv"
 )
 
 // Event is one line a client program prints.
@@ -79,7 +80,7 @@ type Client struct {
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
 	events  chan Event
-	stderr  *lockedBuffer
+	stderr  *testenv.SyncBuffer
 	done    chan error
 }
 
@@ -105,7 +106,7 @@ func Start(ctx context.Context, p Program, env map[string]string, keyPrefix stri
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{Program: p, cmd: cmd, stdin: stdin, events: make(chan Event, 16), stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	c := &Client{Program: p, cmd: cmd, stdin: stdin, events: make(chan Event, 16), stderr: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s (%s): %w", p.Name, strings.Join(p.Command, " "), err)
@@ -135,16 +136,16 @@ func (c *Client) Next(ctx context.Context, want string, within time.Duration) (E
 		select {
 		case e, ok := <-c.events:
 			if !ok {
-				return Event{}, fmt.Errorf("%s exited before %q: %v; stderr: %s", c.Program.Name, want, <-c.done, c.stderr.tail())
+				return Event{}, fmt.Errorf("%s exited before %q: %v; stderr: %s", c.Program.Name, want, <-c.done, c.stderr.Tail(2048))
 			}
 			if e.Event == "error" {
-				return e, fmt.Errorf("%s: %s; stderr: %s", c.Program.Name, e.Error, c.stderr.tail())
+				return e, fmt.Errorf("%s: %s; stderr: %s", c.Program.Name, e.Error, c.stderr.Tail(2048))
 			}
 			if e.Event == want {
 				return e, nil
 			}
 		case <-timer.C:
-			return Event{}, fmt.Errorf("%s: no %q event within %s; stderr: %s", c.Program.Name, want, within, c.stderr.tail())
+			return Event{}, fmt.Errorf("%s: no %q event within %s; stderr: %s", c.Program.Name, want, within, c.stderr.Tail(2048))
 		case <-ctx.Done():
 			return Event{}, ctx.Err()
 		}
@@ -165,12 +166,12 @@ func (c *Client) Close() error {
 	select {
 	case err := <-c.done:
 		if err != nil {
-			return fmt.Errorf("%s: %w; stderr: %s", c.Program.Name, err, c.stderr.tail())
+			return fmt.Errorf("%s: %w; stderr: %s", c.Program.Name, err, c.stderr.Tail(2048))
 		}
 		return nil
 	case <-time.After(10 * time.Second):
 		_ = c.cmd.Process.Kill()
-		return fmt.Errorf("%s did not exit after EOF; stderr: %s", c.Program.Name, c.stderr.tail())
+		return fmt.Errorf("%s did not exit after EOF; stderr: %s", c.Program.Name, c.stderr.Tail(2048))
 	}
 }
 
@@ -209,27 +210,4 @@ func Prerequisites(dir string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// lockedBuffer collects a program's stderr.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// tail is the last 2 KB of what was written.
-func (b *lockedBuffer) tail() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	if len(s) > 2048 {
-		s = "…" + s[len(s)-2048:]
-	}
-	return strings.TrimSpace(s)
 }
