@@ -24,6 +24,9 @@ func Program(ctx *pulumi.Context) error {
 	if err := cluster.Validate(spec); err != nil {
 		return err
 	}
+	for _, w := range cluster.Warnings(spec) {
+		_ = ctx.Log.Warn(w, nil)
+	}
 	outputs, err := deploy(ctx, spec)
 	if err != nil {
 		return err

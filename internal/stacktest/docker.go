@@ -52,7 +52,7 @@ type Docker struct {
 }
 
 // NewDocker prepares (does not deploy) a Docker stack of the local image with
-// fast timers, on slot's network, with extra config on top; it is destroyed
+// the fastest safe timers (down-after 2000 ms, see cluster.SafeDownAfterMilliseconds), on slot's network, with extra config on top; it is destroyed
 // when the test ends, failed or not.
 func NewDocker(t *testing.T, ctx context.Context, slot Slot, extra map[string]string) *Docker {
 	testenv.RequirePulumi(t)
@@ -72,7 +72,7 @@ func NewDocker(t *testing.T, ctx context.Context, slot Slot, extra map[string]st
 	config := map[string]string{
 		cluster.KeyName:            d.Name,
 		cluster.KeyImage:           testenv.LocalImage,
-		cluster.KeyDownAfter:       "1000",
+		cluster.KeyDownAfter:       strconv.Itoa(cluster.SafeDownAfterMilliseconds),
 		cluster.KeyFailoverTimeout: "10000",
 	}
 	maps.Copy(config, slot.Config())

@@ -64,7 +64,7 @@ func TestDockerStack_UpFailoverDestroy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.SetConfig(ctx, map[string]string{cluster.KeyDownAfter: "1500"})
+		d.SetConfig(ctx, map[string]string{cluster.KeyDownAfter: "2500"})
 		res, _ := d.Up(ctx)
 		after, err := d.Host.ContainerIDs(ctx, d.Name)
 		if err != nil {
@@ -79,8 +79,8 @@ func TestDockerStack_UpFailoverDestroy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if live.Timers.DownAfterMilliseconds != 1500 {
-			t.Fatalf("timers output %+v, want down-after 1500", live.Timers)
+		if live.Timers.DownAfterMilliseconds != 2500 {
+			t.Fatalf("timers output %+v, want down-after 2500", live.Timers)
 		}
 		target.Expect.Timers = &live.Timers
 		stacktest.RequireHealthy(t, ctx, target) // includes the live-timers check

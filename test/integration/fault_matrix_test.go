@@ -14,7 +14,8 @@ import (
 )
 
 // TestFaultMatrix_FastSubset runs the CI subset of the fault matrix on a
-// prod-like Docker stack (min-replicas-to-write 1, ACL users, TLS only): every case must end healthy
+// stack of the secured profile (staging's: min-replicas-to-write 1, ACL users,
+// TLS only, down-after 2000 ms): every case must end healthy
 // with exactly one master, and no acknowledged write may be lost. The full
 // matrix runs from scripts/fault-matrix.sh.
 func TestFaultMatrix_FastSubset(t *testing.T) {
@@ -39,7 +40,7 @@ func TestFaultMatrix_FastSubset(t *testing.T) {
 	}
 	defer checker.Close()
 
-	env := faultmatrix.Env{Host: d.Host, Cluster: d.Name, Network: cluster.Spec{Name: d.Name}.NetworkName(), DownAfter: time.Second,
+	env := faultmatrix.Env{Host: d.Host, Cluster: d.Name, Network: cluster.Spec{Name: d.Name}.NetworkName(), DownAfter: time.Duration(deployed.Timers.DownAfterMilliseconds) * time.Millisecond,
 		AdminUser: deployed.AdminUser}
 	var cases []faultmatrix.Case
 	for _, c := range faultmatrix.Cases(env) {

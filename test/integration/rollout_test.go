@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func (p *rolloutProject) stage(t *testing.T, name string, slot stacktest.Slot, i
 	settings := slot.Config()
 	settings[cluster.KeyName] = stack
 	settings[cluster.KeyImage] = image
-	settings[cluster.KeyDownAfter] = "1000"
+	settings[cluster.KeyDownAfter] = strconv.Itoa(cluster.SafeDownAfterMilliseconds)
 	settings[cluster.KeyFailoverTimeout] = "10000"
 	settings[cluster.KeyRolloutSwitchover] = fmt.Sprint(switchover)
 	for k, v := range settings {
