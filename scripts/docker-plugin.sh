@@ -59,7 +59,11 @@ file_digest() { sha256sum "$1" | cut -c1-16; }
 
 # Built from tools/pulumi-resource-docker (in any checkout): its main module path.
 built_by_us() {
-  go version -m "$1" 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+$UPSTREAM_PATH/$CMD[[:space:]]"
+  # Matched on captured output: under pipefail, grep -q exiting at the first match would
+  # kill `go version` with SIGPIPE and make the pipeline fail at random.
+  local info
+  info=$(go version -m "$1" 2>/dev/null) || return 1
+  grep -Eq "^[[:space:]]+mod[[:space:]]+$UPSTREAM_PATH/$CMD[[:space:]]" <<<"$info"
 }
 
 # 0: the installed plugin is fine as it is; 1: (re)build.

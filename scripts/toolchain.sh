@@ -23,7 +23,7 @@ log() { printf 'toolchain: %s\n' "$*" >&2; }
 
 have_pinned_cli() {
   local candidate=$1
-  [ -x "$candidate" ] && "$candidate" version 2>/dev/null | grep -qx "v$PULUMI_VERSION"
+  [ -x "$candidate" ] && [ "$("$candidate" version 2>/dev/null)" = "v$PULUMI_VERSION" ]
 }
 
 ensure_cli() {

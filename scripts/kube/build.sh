@@ -34,7 +34,7 @@ ensure_packages() {
               openssl ethtool util-linux mount kmod ca-certificates)
   local missing=()
   for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = 'install ok installed' ] || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return
   log "apt-get install ${missing[*]}"

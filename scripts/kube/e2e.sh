@@ -131,11 +131,11 @@ out=$(kc -n "$NS" logs client 2>&1 || true)
 printf '%s\n' "$out" | sed 's/^/    client| /' >&2
 [ "$phase" = Succeeded ] || fail "client pod ended as '$phase'"
 for h in redis-0.redis "redis-1.redis.$NS.svc.$CLUSTER_DOMAIN" redis-rw; do
-  printf '%s\n' "$out" | grep -qx "$h PONG" || fail "no PONG from $h"
+  grep -qx "$h PONG" <<<"$out" || fail "no PONG from $h"
 done
-printf '%s\n' "$out" | grep -qx "get hello" || fail "read back through DNS name failed"
-printf '%s\n' "$out" | grep -qx "headless-records 2" || fail "headless Service does not list both pods"
-printf '%s\n' "$out" | grep -qx "api-server reachable" || fail "kubernetes.default:443 not reachable from a pod"
+grep -qx "get hello" <<<"$out" || fail "read back through DNS name failed"
+grep -qx "headless-records 2" <<<"$out" || fail "headless Service does not list both pods"
+grep -qx "api-server reachable" <<<"$out" || fail "kubernetes.default:443 not reachable from a pod"
 ok "per-pod DNS names, headless and ClusterIP Services, API server reached from another pod"
 
 # From the host: a NodePort on the node address, and kubectl port-forward.

@@ -52,6 +52,10 @@ die() { log "ERROR: $*"; exit 1; }
 
 kc() { kubectl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 ctrk() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
+# has_image REF: containerd lists REF. The list is captured first: under pipefail, grep -q
+# leaving at the first match would kill ctr with SIGPIPE and fail the check at random
+# (it did in CI: "containerd has no redis-sentinel-local" right after a good import).
+has_image() { local refs; refs=$(ctrk images ls -q) && grep -qxF "$1" <<<"$refs"; }
 
 # write FILE: stdin to FILE, leaving FILE untouched when the content is the same
 # (kube-proxy exits when its config file is written to).

@@ -49,7 +49,7 @@ setup_network() {
     log "creating $NODE_IFACE with $NODE_IP"
     ip link add "$NODE_IFACE" type bridge
   fi
-  ip addr show dev "$NODE_IFACE" | grep -q " $NODE_IP/" || ip addr add "$NODE_IP/32" dev "$NODE_IFACE"
+  grep -q " $NODE_IP/" <<<"$(ip addr show dev "$NODE_IFACE")" || ip addr add "$NODE_IP/32" dev "$NODE_IFACE"
   ip link set "$NODE_IFACE" up
   sysctl -qw net.ipv4.ip_forward=1
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || modprobe br_netfilter 2>/dev/null || true
@@ -245,7 +245,7 @@ EOF
 EOF
   start containerd /usr/bin/containerd --config "$RUN/containerd/config.toml"
   wait_for 60 containerd ctrk version
-  if ! ctrk images ls -q | grep -qxF "$PAUSE_IMAGE"; then
+  if ! has_image "$PAUSE_IMAGE"; then
     log "importing $PAUSE_IMAGE"
     ctrk images import "$TOOLS/images/pause.tar" >/dev/null
   fi
@@ -424,7 +424,7 @@ node_ready() {
 }
 
 smoke_test() {
-  ctrk images ls -q | grep -qxF "docker.io/library/$REDIS_IMAGE" ||
+  has_image "docker.io/library/$REDIS_IMAGE" ||
     die "containerd has no $REDIS_IMAGE: build it into Docker (scripts/build-image.sh) and rerun up.sh"
   wait_for 120 "the default ServiceAccount" kc -n default get serviceaccount default
   kc -n default delete pod kube-local-smoke --ignore-not-found --wait=true >/dev/null
@@ -451,8 +451,8 @@ EOF
   out=$(kc -n default logs kube-local-smoke 2>&1 || true)
   printf '%s\n' "$out" | sed 's/^/    smoke| /' >&2
   [ "$phase" = Succeeded ] || die "smoke pod ended as '${phase:-not started}' (see above and $LOGS/kubelet.log)"
-  printf '%s\n' "$out" | grep -q "Redis server v=" || die "smoke pod did not print the Redis version"
-  printf '%s\n' "$out" | grep -q "Address.*$API_SERVICE_IP" || die "cluster DNS did not resolve kubernetes.default"
+  grep -q "Redis server v=" <<<"$out" || die "smoke pod did not print the Redis version"
+  grep -q "Address.*$API_SERVICE_IP" <<<"$out" || die "cluster DNS did not resolve kubernetes.default"
   kc -n default delete pod kube-local-smoke --wait=false >/dev/null
   log "smoke test passed: redis image runs, cluster DNS resolves Service names"
 }
