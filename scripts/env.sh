@@ -6,6 +6,11 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="${TOOLS_DIR:-$repo_root/.tools}/bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
+# setup installs every plugin the stacks use. Without this, each preview/up spends
+# ~2.5 s offline retrying the download of "cloud-sdk": the Go language host (sdk
+# v3.66.0) takes every github.com/pulumi/pulumi-* module in go.mod for a provider,
+# including pulumi-cloud-sdk/go, an indirect dependency of the automation API.
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   mkdir -p "$repo_root/.pulumi-state"
   export PULUMI_BACKEND_URL="file://$repo_root/.pulumi-state"

@@ -45,12 +45,13 @@ if [ "$(cat "$node_dir/node_modules/.installed-lock" 2>/dev/null)" != "$lock_dig
   echo "$lock_digest" >"$node_dir/node_modules/.installed-lock"
 fi
 
-# The Go language host runs `go build` of the program before every `pulumi up`;
-# compiling it here (same command, same environment) leaves only the link for the
-# first `make up`. Cold: minutes (the Pulumi, Docker and Kubernetes SDKs).
+# The Go language host runs `go build -o <buildTarget of Pulumi.yaml>` before every
+# preview/up; building the same target here (same command, same environment) leaves
+# the first `make up` nothing to compile or link. Cold: minutes (the Pulumi, Docker
+# and Kubernetes SDKs).
 source scripts/env.sh
 started=$SECONDS
-go build -o /dev/null .
+go build -o "$(sed -n 's/^ *buildTarget: *//p' Pulumi.yaml)" .
 go build -o bin/redis-sentinel ./cmd/redis-sentinel
 log "stack program and CLI compiled: $((SECONDS - started)) s"
 log "ready in $SECONDS s"

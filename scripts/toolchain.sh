@@ -11,7 +11,8 @@ set -euo pipefail
 
 PULUMI_VERSION=3.274.1
 # The language host at v3.274 is not served by the proxy; the one in sdk v3.66.0 speaks
-# the same protocol and works with CLI 3.274.1.
+# the same protocol and works with CLI 3.274.1 (behind scripts/pulumi-language-go-shim.sh,
+# which passes it Pulumi.yaml's runtime options).
 LANGUAGE_HOST_SDK_VERSION=3.66.0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,12 +44,22 @@ ensure_cli() {
 }
 
 ensure_language_host() {
-  if [ -x "$bin/pulumi-language-go" ]; then return; fi
-  log "building pulumi-language-go from sdk v$LANGUAGE_HOST_SDK_VERSION"
-  # sdk/v3's own replace directive, copied.
-  build_wrapped pulumi-language-go github.com/pulumi/pulumi/sdk/v3 "$LANGUAGE_HOST_SDK_VERSION" \
-    "golang.org/x/text => golang.org/x/text v0.3.6" \
-    github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go "$bin/pulumi-language-go"
+  local host=$bin/pulumi-language-go-sdk-v$LANGUAGE_HOST_SDK_VERSION
+  # Earlier checkouts installed the host itself under the shim's name: keep that build.
+  if [ ! -x "$host" ] && [ -x "$bin/pulumi-language-go" ] && ! cmp -s "$root/scripts/pulumi-language-go-shim.sh" "$bin/pulumi-language-go" &&
+     [ "$(head -c 4 "$bin/pulumi-language-go")" = $'\x7fELF' ]; then
+    mv "$bin/pulumi-language-go" "$host"
+  fi
+  if [ ! -x "$host" ]; then
+    log "building pulumi-language-go from sdk v$LANGUAGE_HOST_SDK_VERSION"
+    # sdk/v3's own replace directive, copied.
+    build_wrapped pulumi-language-go github.com/pulumi/pulumi/sdk/v3 "$LANGUAGE_HOST_SDK_VERSION" \
+      "golang.org/x/text => golang.org/x/text v0.3.6" \
+      github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go "$host"
+  fi
+  # In front of it, the shim that hands it Pulumi.yaml's runtime options (see the shim).
+  cmp -s "$root/scripts/pulumi-language-go-shim.sh" "$bin/pulumi-language-go" ||
+    install -m 0755 "$root/scripts/pulumi-language-go-shim.sh" "$bin/pulumi-language-go"
 }
 
 # build_wrapped NAME MODULE VERSION REPLACE PACKAGE OUTPUT: builds PACKAGE of
