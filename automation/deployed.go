@@ -3,9 +3,13 @@
 package automation
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
+	"os/exec"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
@@ -36,15 +40,26 @@ type Deployed struct {
 }
 
 // ReadDeployed reads a stack's outputs from its backend (the project in
-// workDir, with the caller's PULUMI_BACKEND_URL and passphrase).
+// workDir, with the caller's PULUMI_BACKEND_URL and passphrase). It runs the CLI
+// once, `pulumi stack output --json --show-secrets` (0.4 s here): reading them
+// through an auto.Stack runs it four times (version check, select, and the
+// outputs masked and unmasked), 1.2 s of every verify.
 func ReadDeployed(ctx context.Context, stackName, workDir string) (Deployed, error) {
-	s, err := auto.SelectStackLocalSource(ctx, stackName, workDir)
+	cmd := exec.CommandContext(ctx, "pulumi", "stack", "output", "--json", "--show-secrets", "--non-interactive", "--stack", stackName)
+	cmd.Dir = workDir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
 	if err != nil {
-		return Deployed{}, fmt.Errorf("select stack %s: %w", stackName, err)
+		return Deployed{}, fmt.Errorf("stack %s: read outputs: %w: %s", stackName, err, strings.TrimSpace(stderr.String()))
 	}
-	out, err := s.Outputs(ctx)
-	if err != nil {
-		return Deployed{}, fmt.Errorf("stack %s: read outputs: %w", stackName, err)
+	var values map[string]interface{}
+	if err := json.Unmarshal(stdout, &values); err != nil {
+		return Deployed{}, fmt.Errorf("stack %s: decode outputs: %w", stackName, err)
+	}
+	out := auto.OutputMap{}
+	for k, v := range values {
+		out[k] = auto.OutputValue{Value: v}
 	}
 	return DeployedFromOutputs(out)
 }
