@@ -88,22 +88,22 @@ func (b builder) build(c *DockerSentinelCluster) error {
 	if c.Network, err = b.network(); err != nil {
 		return err
 	}
+	// Every container starts at once: each start script settles its own role
+	// (a data node follows the master the sentinels name, else the role
+	// persisted on its volume, else node 0 bootstraps as master), so nothing is
+	// gained by ordering them. Rolling replacements are the rollout's job
+	// (targeted updates, one container at a time): a plain delete-before-replace
+	// update stops every replaced container before creating any, with or
+	// without an order here.
 	for i := range b.spec.DataNodeCount() {
-		// Each node waits for the previous one to be healthy: replicas start
-		// after the initial master, and replacements (new image, password...)
-		// roll one node at a time instead of stopping every node at once.
-		var deps []pulumi.Resource
-		if i > 0 {
-			deps = append(deps, c.Nodes[i-1])
-		}
-		node, err := b.dataNode(c.Network, i, deps)
+		node, err := b.dataNode(c.Network, i)
 		if err != nil {
 			return err
 		}
 		c.Nodes = append(c.Nodes, node)
 	}
 	for i := range b.spec.Sentinels {
-		sentinel, err := b.sentinel(c.Network, i, c.Nodes)
+		sentinel, err := b.sentinel(c.Network, i)
 		if err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (b builder) network() (*docker.Network, error) {
 	}, pulumi.Parent(b.parent))
 }
 
-func (b builder) dataNode(network *docker.Network, i int, deps []pulumi.Resource) (*docker.Container, error) {
+func (b builder) dataNode(network *docker.Network, i int) (*docker.Container, error) {
 	volume, err := docker.NewVolume(b.ctx, b.spec.VolumeName(i), &docker.VolumeArgs{
 		Name:   pulumi.String(b.spec.VolumeName(i)),
 		Labels: volumeLabels(b.spec, i),
@@ -150,10 +150,9 @@ func (b builder) dataNode(network *docker.Network, i int, deps []pulumi.Resource
 		listenPort: b.spec.Ports.Redis,
 		hostPort:   b.layout.Nodes[i].Port,
 		// The start script picks the node's role (see render.StartScript).
-		command: []string{"sh", cluster.StartScriptPath},
+		start: upload{path: cluster.StartScriptPath, content: render.StartScript(b.spec, b.layout, i, render.ContainerStartPaths)},
 		files: []upload{
 			{path: cluster.BootstrapConfPath, content: render.RedisConf(b.spec, b.layout, i)},
-			{path: cluster.StartScriptPath, content: render.StartScript(b.spec, b.layout, i, render.ContainerStartPaths)},
 			{path: cluster.AuthConfPath, content: render.RedisAuthConf(b.spec)},
 		},
 	})
@@ -161,10 +160,10 @@ func (b builder) dataNode(network *docker.Network, i int, deps []pulumi.Resource
 		VolumeName:    volume.Name,
 		ContainerPath: pulumi.String(cluster.DataDir),
 	}}
-	return docker.NewContainer(b.ctx, b.spec.NodeName(i), args, pulumi.Parent(b.parent), pulumi.DependsOn(deps))
+	return docker.NewContainer(b.ctx, b.spec.NodeName(i), args, pulumi.Parent(b.parent))
 }
 
-func (b builder) sentinel(network *docker.Network, i int, nodes []*docker.Container) (*docker.Container, error) {
+func (b builder) sentinel(network *docker.Network, i int) (*docker.Container, error) {
 	args := b.serverArgs(network, processSpec{
 		name:       b.spec.SentinelName(i),
 		role:       cluster.RoleSentinel,
@@ -172,14 +171,13 @@ func (b builder) sentinel(network *docker.Network, i int, nodes []*docker.Contai
 		listenPort: b.spec.Ports.Sentinel,
 		hostPort:   b.layout.Sentinels[i].Port,
 		// The start script picks the master to monitor (see render.SentinelStartScript).
-		command: []string{"sh", cluster.SentinelStartPath},
+		start: upload{path: cluster.SentinelStartPath, content: render.SentinelStartScript(b.spec, b.layout, i, render.ContainerSentinelStartPaths)},
 		files: []upload{
 			{path: cluster.SentinelBootPath, content: render.SentinelConf(b.spec, b.layout, i)},
-			{path: cluster.SentinelStartPath, content: render.SentinelStartScript(b.spec, b.layout, i, render.ContainerSentinelStartPaths)},
 			{path: cluster.AuthConfPath, content: render.SentinelAuthConf(b.spec)},
 		},
 	})
-	// Sentinels start once every data node is healthy, so their first view of
-	// the cluster is the bootstrapped one.
-	return docker.NewContainer(b.ctx, b.spec.SentinelName(i), args, pulumi.Parent(b.parent), pulumi.DependsOn(resources(nodes)))
+	// Sentinels start alongside the data nodes: a new sentinel waits for the
+	// nodes to answer before it picks the master (render.SentinelStartScript).
+	return docker.NewContainer(b.ctx, b.spec.SentinelName(i), args, pulumi.Parent(b.parent))
 }

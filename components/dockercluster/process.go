@@ -8,8 +8,10 @@ import (
 	"github.com/platform-team/redis-sentinel/components/render"
 )
 
-// Healthcheck timing: quick enough that `pulumi up` returns soon after the
-// processes answer, patient enough for a cold AOF load.
+// Healthcheck timing: it marks a stuck process unhealthy for `docker ps` and
+// monitoring. A probe costs ~40 ms of CPU (a runc exec), so it stays at 2 s:
+// at 500 ms six containers kept 0.5 of a core busy. In sentinel mode `pulumi up`
+// does not wait on it (see serverArgs).
 const (
 	healthInterval      = "2s"
 	healthTimeout       = "3s"
@@ -26,23 +28,31 @@ type processSpec struct {
 	ordinal    int
 	listenPort int
 	hostPort   int
-	command    []string
-	// files are the process's own uploads (configs, scripts); the password
-	// file and healthcheck are added for every process.
+	// start is the script the container runs (`sh <start.path>`).
+	start upload
+	// files are the process's own files (configs); the password file,
+	// healthcheck and TLS files are added for every process.
 	files []upload
 }
 
 // serverArgs builds a long-running redis-server/sentinel container: config and
-// password delivered as secret uploads (never env or argv, so `docker inspect`
-// shows neither), an authenticated healthcheck that `pulumi up` waits for, a
-// restart policy, and its port published on the gateway address it announces.
+// password delivered in one secret upload (never env or argv, so `docker inspect`
+// shows neither; see bundle), an authenticated healthcheck, a restart policy, and its port
+// published on the gateway address it announces.
+//
+// What `pulumi up` waits for: in sentinel mode the settings job, which runs after
+// every create or replacement and retries each process until it answers (every
+// 200 ms, failing the update after render.SettingsJobTimeoutSeconds); waiting on
+// the healthcheck as well would only add its first interval (Docker 20.10 probes
+// one interval after the start, the provider looks once a second) to every
+// container. Standalone has no job, so it waits for the healthcheck.
 func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.ContainerArgs {
 	gateway := b.layout.InitialMaster().Host
 	return &docker.ContainerArgs{
 		Name:     pulumi.String(p.name),
 		Hostname: pulumi.String(p.name),
 		Image:    pulumi.String(b.spec.Image),
-		Command:  pulumi.ToStringArray(p.command),
+		Command:  pulumi.ToStringArray([]string{"sh", p.start.path}),
 		NetworksAdvanced: docker.ContainerNetworksAdvancedArray{docker.ContainerNetworksAdvancedArgs{
 			Name:    network.Name,
 			Aliases: pulumi.StringArray{pulumi.String(p.name)},
@@ -52,10 +62,10 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 			External: pulumi.Int(p.hostPort),
 			Ip:       pulumi.String(gateway),
 		}},
-		Uploads: secretUploads(append(append(p.files,
+		Uploads: secretUploads(bundle(p.start, append(append(p.files,
 			upload{path: cluster.PasswordFilePath, content: b.spec.Password},
 			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(b.spec, p.listenPort)},
-		), b.tlsUploads(cluster.TLSCACertPath, cluster.TLSCertPath, cluster.TLSKeyPath)...)...),
+		), b.tlsUploads(cluster.TLSCACertPath, cluster.TLSCertPath, cluster.TLSKeyPath)...))),
 		Healthcheck: docker.ContainerHealthcheckArgs{
 			Tests:       pulumi.ToStringArray([]string{"CMD", "sh", cluster.HealthcheckPath}),
 			Interval:    pulumi.String(healthInterval),
@@ -63,7 +73,7 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 			Retries:     pulumi.Int(healthRetries),
 			StartPeriod: pulumi.String(healthStartPeriod),
 		},
-		Wait:          pulumi.Bool(true),
+		Wait:          pulumi.Bool(b.spec.Mode != cluster.ModeSentinel),
 		WaitTimeout:   pulumi.Int(healthyWaitSeconds),
 		Restart:       pulumi.String("unless-stopped"),
 		StopTimeout:   pulumi.Int(stopGracePeriodSecs),

@@ -43,10 +43,9 @@ func (b builder) settingsJob(network *docker.Network, targets []*docker.Containe
 		NetworksAdvanced: docker.ContainerNetworksAdvancedArray{docker.ContainerNetworksAdvancedArgs{
 			Name: network.Name,
 		}},
-		Uploads: secretUploads(append([]upload{
-			{path: cluster.SettingsScriptPath, content: render.SettingsScript(b.spec, b.layout)},
-			{path: cluster.PasswordFilePath, content: b.spec.Password},
-		}, b.tlsUploads(cluster.TLSCACertPath)...)...),
+		Uploads: secretUploads(bundle(
+			upload{path: cluster.SettingsScriptPath, content: render.SettingsScript(b.spec, b.layout)},
+			append([]upload{{path: cluster.PasswordFilePath, content: b.spec.Password}}, b.tlsUploads(cluster.TLSCACertPath)...))),
 		// Attach and wait for the script to finish; its logs land in the state.
 		Attach:  pulumi.Bool(true),
 		Logs:    pulumi.Bool(true),

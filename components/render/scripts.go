@@ -46,7 +46,7 @@ func SettingsScript(s cluster.Spec, l cluster.Layout) string {
 		`    got=$(redis-cli --user "$cli_user" $cli_tls -h "$host" -p "$port" --no-auth-warning "$@" 2>&1)`,
 		`    [ "$got" = "$want" ] && { echo "ok   $host:$port $1 $2"; return 0; }`,
 		`    [ "$(date +%s)" -ge "$deadline" ] && { echo "FAIL $host:$port $*: $got" >&2; exit 1; }`,
-		`    sleep 1`,
+		`    sleep 0.2`,
 		`  done`,
 		"}",
 	))

@@ -79,6 +79,11 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 	)
 }
 
+// SentinelNodeWaitSeconds bounds how long a sentinel starting with no peer that
+// names the master waits for every data node to answer, and the master to list
+// the others as replicas, before choosing.
+const SentinelNodeWaitSeconds = 10
+
 // SentinelStartScript starts sentinel i. A sentinel restarted in place keeps
 // the config it has rewritten; a new one (first start or replacement) monitors
 // the master its peers name, else the data node that reports role master, and
@@ -107,15 +112,25 @@ func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) 
 		cliAuth(s, p.PasswordFile, p.TLSSource+"/ca.crt"),
 		askSentinels(s, peers),
 		"# No peer knows: ask the nodes; if several claim master (one not yet demoted),",
-		"# take the one with the most replicas.",
+		"# take the one with the most replicas. They may be starting alongside: wait (at",
+		"# most "+fmt.Sprint(SentinelNodeWaitSeconds)+" s) until every node answers and the master lists the others as",
+		"# replicas, since Sentinel learns replicas only from the master's INFO, every 10 s.",
 		`if [ -z "$master" ]; then`,
-		"  most=-1",
-		"  for node in "+shellWords(l.Nodes)+"; do",
-		`    set -- $node`,
-		`    role=$(timeout 2 redis-cli --user "$cli_user" $cli_tls -h "$1" -p "$2" --no-auth-warning --raw ROLE 2>/dev/null)`,
-		`    [ "$(echo "$role" | head -n 1)" = master ] || continue`,
-		`    replicas=$(( ($(echo "$role" | wc -l) - 2) / 3 ))`,
-		`    if [ "$replicas" -gt "$most" ]; then most=$replicas master="$1 $2" source="node $node"; fi`,
+		fmt.Sprintf("  wait_until=$(( $(date +%%s) + %d ))", SentinelNodeWaitSeconds),
+		"  while :; do",
+		"    most=-1 answered=0",
+		"    for node in "+shellWords(l.Nodes)+"; do",
+		`      set -- $node`,
+		`      role=$(timeout 2 redis-cli --user "$cli_user" $cli_tls -h "$1" -p "$2" --no-auth-warning --raw ROLE 2>/dev/null)`,
+		`      [ -n "$role" ] || continue`,
+		`      answered=$((answered + 1))`,
+		`      [ "$(echo "$role" | head -n 1)" = master ] || continue`,
+		`      replicas=$(( ($(echo "$role" | wc -l) - 2) / 3 ))`,
+		`      if [ "$replicas" -gt "$most" ]; then most=$replicas master="$1 $2" source="node $node"; fi`,
+		"    done",
+		fmt.Sprintf(`    { [ "$answered" -eq %d ] && [ "$most" -eq %d ]; } || [ "$(date +%%s)" -ge "$wait_until" ] && break`, len(l.Nodes), len(l.Nodes)-1),
+		"    master='' source=''",
+		"    sleep 0.1",
 		"  done",
 		"fi",
 		fmt.Sprintf(`if [ -n "$master" ]; then
