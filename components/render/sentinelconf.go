@@ -30,5 +30,26 @@ func SentinelConf(s cluster.Spec, l cluster.Layout, i int) string {
 		fmt.Sprintf("sentinel announce-port %d", self.Port),
 		fmt.Sprintf("sentinel monitor %s %s %d %d", s.MasterName, master.Host, master.Port, s.Quorum),
 	)
+	// The peers are known from the start (fixed ids and addresses), so the
+	// sentinels have their quorum at once instead of after their first hello
+	// messages (every 2 s). Not with hostnames: Sentinel resolves a known
+	// sentinel's name while it loads the config, and a peer not yet in DNS
+	// would keep it from starting.
+	if !anyHostname(l.Sentinels) {
+		for j, peer := range l.Sentinels {
+			if j != i {
+				conf += lines(fmt.Sprintf("sentinel known-sentinel %s %s %d %s", s.MasterName, peer.Host, peer.Port, s.SentinelID(j)))
+			}
+		}
+	}
 	return conf
+}
+
+func anyHostname(endpoints []cluster.Endpoint) bool {
+	for _, e := range endpoints {
+		if e.IsHostname() {
+			return true
+		}
+	}
+	return false
 }
