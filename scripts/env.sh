@@ -11,6 +11,13 @@ export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
 # v3.66.0) takes every github.com/pulumi/pulumi-* module in go.mod for a provider,
 # including pulumi-cloud-sdk/go, an indirect dependency of the automation API.
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}
+# No VCS stamp in what go builds here (the stack program above all): with one, the
+# tree turning "modified" (`make up` writing the password into Pulumi.<stack>.yaml, a
+# tracked file) makes go build re-link the program (4.5 s) before the next `pulumi up`.
+case " ${GOFLAGS:-} " in
+  *" -buildvcs="*) ;;
+  *) export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" ;;
+esac
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   mkdir -p "$repo_root/.pulumi-state"
   export PULUMI_BACKEND_URL="file://$repo_root/.pulumi-state"
