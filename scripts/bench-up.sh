@@ -25,9 +25,8 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 go build -o bin/redis-sentinel ./cmd/redis-sentinel
-# The stack program as the language host builds it (Pulumi.yaml's buildTarget), so
-# no run pays for a re-link after a source change.
-go build -o "$(sed -n 's/^ *buildTarget: *//p' Pulumi.yaml)" .
+# No run pays for a re-link after a source change.
+build_stack_program
 pulumi stack select --create "$stack" >/dev/null
 pulumi config get password >/dev/null 2>&1 || {
   log "stack $stack has no password: run 'make up' once (it generates one), then 'make down'"

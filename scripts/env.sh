@@ -18,6 +18,12 @@ case " ${GOFLAGS:-} " in
   *" -buildvcs="*) ;;
   *) export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" ;;
 esac
+# build_stack_program: the build the Go language host runs before every preview/up,
+# `go build -o <Pulumi.yaml's buildTarget>` in the project, so the next one finds
+# the program up to date.
+build_stack_program() {
+  (cd "$repo_root" && go build -o "$(sed -n 's/^ *buildTarget: *//p' Pulumi.yaml)" .)
+}
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   mkdir -p "$repo_root/.pulumi-state"
   export PULUMI_BACKEND_URL="file://$repo_root/.pulumi-state"

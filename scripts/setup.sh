@@ -51,7 +51,7 @@ fi
 # and Kubernetes SDKs).
 source scripts/env.sh
 started=$SECONDS
-go build -o "$(sed -n 's/^ *buildTarget: *//p' Pulumi.yaml)" .
+build_stack_program
 go build -o bin/redis-sentinel ./cmd/redis-sentinel
 log "stack program and CLI compiled: $((SECONDS - started)) s"
 log "ready in $SECONDS s"

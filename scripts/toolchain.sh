@@ -46,8 +46,7 @@ ensure_cli() {
 ensure_language_host() {
   local host=$bin/pulumi-language-go-sdk-v$LANGUAGE_HOST_SDK_VERSION
   # Earlier checkouts installed the host itself under the shim's name: keep that build.
-  if [ ! -x "$host" ] && [ -x "$bin/pulumi-language-go" ] && ! cmp -s "$root/scripts/pulumi-language-go-shim.sh" "$bin/pulumi-language-go" &&
-     [ "$(head -c 4 "$bin/pulumi-language-go")" = $'\x7fELF' ]; then
+  if [ ! -x "$host" ] && [ -x "$bin/pulumi-language-go" ] && [ "$(head -c 4 "$bin/pulumi-language-go")" = $'\x7fELF' ]; then
     mv "$bin/pulumi-language-go" "$host"
   fi
   if [ ! -x "$host" ]; then

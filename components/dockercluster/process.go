@@ -37,8 +37,8 @@ type processSpec struct {
 
 // serverArgs builds a long-running redis-server/sentinel container: config and
 // password delivered in one secret upload (never env or argv, so `docker inspect`
-// shows neither; see bundle), an authenticated healthcheck, a restart policy, and its port
-// published on the gateway address it announces.
+// shows neither; see bundle), an authenticated healthcheck, a restart policy, and
+// its port published on the gateway address it announces.
 //
 // What `pulumi up` waits for: in sentinel mode the settings job, which runs after
 // every create or replacement and retries each process until it answers (every

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
 )
@@ -35,7 +36,7 @@ func SentinelConf(s cluster.Spec, l cluster.Layout, i int) string {
 	// messages (every 2 s). Not with hostnames: Sentinel resolves a known
 	// sentinel's name while it loads the config, and a peer not yet in DNS
 	// would keep it from starting.
-	if !anyHostname(l.Sentinels) {
+	if !slices.ContainsFunc(l.Sentinels, cluster.Endpoint.IsHostname) {
 		for j, peer := range l.Sentinels {
 			if j != i {
 				conf += lines(fmt.Sprintf("sentinel known-sentinel %s %s %d %s", s.MasterName, peer.Host, peer.Port, s.SentinelID(j)))
@@ -43,13 +44,4 @@ func SentinelConf(s cluster.Spec, l cluster.Layout, i int) string {
 		}
 	}
 	return conf
-}
-
-func anyHostname(endpoints []cluster.Endpoint) bool {
-	for _, e := range endpoints {
-		if e.IsHostname() {
-			return true
-		}
-	}
-	return false
 }

@@ -51,9 +51,10 @@ type Docker struct {
 	Backend  string // the file backend's directory: the Pulumi state
 }
 
-// NewDocker prepares (does not deploy) a Docker stack of the local image with
-// the fastest safe timers (down-after 2000 ms, see cluster.SafeDownAfterMilliseconds), on slot's network, with extra config on top; it is destroyed
-// when the test ends, failed or not.
+// NewDocker prepares (does not deploy) a Docker stack of the local image with the
+// fastest safe timers (down-after 2000 ms, see cluster.SafeDownAfterMilliseconds),
+// on slot's network, with extra config on top; it is destroyed when the test ends,
+// failed or not.
 func NewDocker(t *testing.T, ctx context.Context, slot Slot, extra map[string]string) *Docker {
 	testenv.RequirePulumi(t)
 	testenv.RequireDockerPlugin(t)
