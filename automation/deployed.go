@@ -125,8 +125,11 @@ func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
 
 // Target is the verifier's view of the deployed cluster: its sentinels and
 // password, the stack's node list, and the replicas (and, withTimers, the
-// Sentinel timers) the stack configured.
+// Sentinel timers) the stack configured; a standalone stack's node alone.
 func (d Deployed) Target(withTimers bool) verify.Target {
+	if d.Mode == cluster.ModeStandalone && len(d.Nodes) > 0 {
+		return verify.Target{Standalone: d.Nodes[0], Username: d.AdminUser, Password: d.AdminPassword, TLS: d.TLS}
+	}
 	t := verify.Target{
 		Sentinels:  d.Sentinels,
 		MasterName: d.MasterName,

@@ -6,6 +6,8 @@ package health
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -22,18 +24,23 @@ type Failover struct {
 	To   string    `json:"to"`
 }
 
-// Status is the current verdict.
+// Status is the current verdict, with every process's stats from the same pass.
 type Status struct {
 	Report       verify.Report `json:"report"`
 	CheckedAt    time.Time     `json:"checkedAt"`
 	LastFailover *Failover     `json:"lastFailover,omitempty"`
 	Failovers    int           `json:"failovers"`
+	// SentinelFailovers counts the +switch-master events each sentinel published.
+	SentinelFailovers map[string]int  `json:"sentinelFailovers"`
+	Nodes             []NodeStats     `json:"-"`
+	Sentinels         []SentinelStats `json:"-"`
 }
 
 // Monitor re-checks the cluster and remembers failovers.
 type Monitor struct {
-	checker   *verify.Checker
+	checker   verify.Verifier
 	target    verify.Target
+	stats     *statsCollector
 	interval  time.Duration
 	recheck   chan struct{}
 	mu        sync.RWMutex
@@ -42,15 +49,26 @@ type Monitor struct {
 }
 
 // NewMonitor watches the target with an existing checker.
-func NewMonitor(checker *verify.Checker, target verify.Target, interval time.Duration) *Monitor {
-	return &Monitor{checker: checker, target: target, interval: interval, recheck: make(chan struct{}, 1)}
+func NewMonitor(checker verify.Verifier, target verify.Target, interval time.Duration) *Monitor {
+	if target.Timeout == 0 {
+		target.Timeout = 500 * time.Millisecond
+	}
+	return &Monitor{
+		checker: checker, target: target, stats: newStatsCollector(target), interval: interval,
+		recheck: make(chan struct{}, 1), status: Status{SentinelFailovers: map[string]int{}},
+	}
 }
+
+// Target is what the monitor watches.
+func (m *Monitor) Target() verify.Target { return m.target }
 
 // Status returns the latest verdict.
 func (m *Monitor) Status() Status {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.status
+	status := m.status
+	status.SentinelFailovers = maps.Clone(m.status.SentinelFailovers)
+	return status
 }
 
 // OnUpdate registers a callback run after every check (used for metrics).
@@ -64,6 +82,7 @@ func (m *Monitor) Run(ctx context.Context) {
 	}
 	ticker := time.NewTicker(m.interval)
 	defer ticker.Stop()
+	defer m.stats.Close()
 	for {
 		m.check(ctx)
 		select {
@@ -75,14 +94,25 @@ func (m *Monitor) Run(ctx context.Context) {
 	}
 }
 
+// check runs the checks and the stats pass side by side.
 func (m *Monitor) check(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	nodeAddrs := nodesToWatch(m.target, m.Status().Report)
+	var nodes []NodeStats
+	var sentinels []SentinelStats
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nodes, sentinels = m.stats.collect(cctx, nodeAddrs)
+	}()
 	report := m.checker.Check(cctx)
+	<-done
 	m.mu.Lock()
 	m.status.Report, m.status.CheckedAt = report, time.Now()
-	status := m.status
+	m.status.Nodes, m.status.Sentinels = nodes, sentinels
 	m.mu.Unlock()
+	status := m.Status()
 	for _, f := range m.listeners {
 		f(status)
 	}
@@ -96,7 +126,7 @@ func (m *Monitor) follow(ctx context.Context, addr string) {
 	for ctx.Err() == nil {
 		sub := client.Subscribe(ctx, "+switch-master")
 		for msg := range sub.Channel() {
-			m.recordFailover(msg.Payload)
+			m.recordFailover(addr, msg.Payload)
 		}
 		_ = sub.Close()
 		select {
@@ -109,13 +139,14 @@ func (m *Monitor) follow(ctx context.Context, addr string) {
 
 // recordFailover parses "<name> <old-ip> <old-port> <new-ip> <new-port>";
 // every sentinel announces the same switch, so repeats are folded into one.
-func (m *Monitor) recordFailover(payload string) {
+func (m *Monitor) recordFailover(sentinel, payload string) {
 	f := strings.Fields(payload)
 	if len(f) != 5 || f[0] != m.target.MasterName {
 		return
 	}
-	event := Failover{At: time.Now(), From: f[1] + ":" + f[2], To: f[3] + ":" + f[4]}
+	event := Failover{At: time.Now(), From: net.JoinHostPort(f[1], f[2]), To: net.JoinHostPort(f[3], f[4])}
 	m.mu.Lock()
+	m.status.SentinelFailovers[sentinel]++
 	last := m.status.LastFailover
 	if last == nil || last.From != event.From || last.To != event.To || event.At.Sub(last.At) > 10*time.Second {
 		m.status.LastFailover = &event

@@ -5,16 +5,21 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Handler serves GET /health (200 healthy, 503 otherwise; the verdict under
-// "redis") and GET /metrics (Prometheus).
-func Handler(m *Monitor) http.Handler {
+// "redis"), GET /livez (200 while the process serves: the container's
+// healthcheck, never the cluster's) and GET /metrics (Prometheus, with the
+// Go runtime's and the process's own series).
+func Handler(m *Monitor, info ClusterInfo) http.Handler {
 	registry := prometheus.NewRegistry()
-	metrics := newMetrics(registry)
-	m.OnUpdate(metrics.update)
+	registry.MustRegister(newCollector(m, info), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		status := m.Status()
 		code := http.StatusOK

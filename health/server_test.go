@@ -3,6 +3,7 @@ package health_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,7 +43,7 @@ type healthBody struct {
 
 func serve(t *testing.T, target verify.Target, interval time.Duration) string {
 	t.Helper()
-	checker, err := verify.NewChecker(target)
+	checker, err := verify.NewVerifier(target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func serve(t *testing.T, target verify.Target, interval time.Duration) string {
 	monitor := health.NewMonitor(checker, target, interval)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv := httptest.NewServer(health.Handler(monitor))
+	srv := httptest.NewServer(health.Handler(monitor, health.ClusterInfo{}))
 	t.Cleanup(srv.Close)
 	go monitor.Run(ctx)
 	return srv.URL
@@ -108,18 +109,28 @@ func TestServe_FollowsFailover(t *testing.T) {
 	if h.Redis.FailoversSeen != 1 || h.Redis.LastFailover.From != old || h.Redis.LastFailover.To != h.Redis.Master {
 		t.Fatalf("failover record %+v", h.Redis)
 	}
-	_, metrics := get(t, url+"/metrics")
-	for _, want := range []string{
-		"redis_sentinel_failovers_seen 1",
+	wants := []string{
+		"redis_sentinel_failovers_seen_total 1",
 		`redis_sentinel_master{address="` + h.Redis.Master + `"} 1`,
 		"redis_sentinel_quorum 2",
 		"redis_sentinel_sentinels_reachable 3",
 		`redis_sentinel_check_ok{check="master-agreement"} 1`,
-	} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("/metrics lacks %q:\n%s", want, metrics)
-		}
+		// Per-process series come from the passes each announced switch
+		// triggers (the old master rejoining as a replica shows at the next
+		// interval).
+		`redis_sentinel_node_is_master{node="` + h.Redis.Master + `"} 1`,
+		`redis_sentinel_sentinel_master_info{master="` + h.Redis.Master + `",sentinel="` + c.Layout.Sentinels[0].String() + `"} 1`,
+		`redis_sentinel_sentinel_failovers_seen_total{sentinel="` + c.Layout.Sentinels[0].String() + `"} 1`,
 	}
+	testenv.WaitFor(t, 15*time.Second, "/metrics shows the failover", func() (string, bool) {
+		_, metrics := get(t, url+"/metrics")
+		for _, want := range wants {
+			if !strings.Contains(metrics, want) {
+				return "lacks " + want, false
+			}
+		}
+		return "", true
+	})
 }
 
 func TestServe_UnhealthyIs503(t *testing.T) {
@@ -134,5 +145,59 @@ func TestServe_UnhealthyIs503(t *testing.T) {
 	if _, metrics := get(t, url+"/metrics"); !strings.Contains(metrics, "redis_sentinel_healthy 0") ||
 		!strings.Contains(metrics, `redis_sentinel_check_ok{check="replication"} 0`) {
 		t.Fatalf("metrics do not show the failure:\n%s", metrics)
+	}
+}
+
+// One pass gathers every process's stats; a dead node keeps its up 0 series
+// and blanks no other node's.
+func TestServe_PerProcessMetrics(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{})
+	url := serve(t, c.Target(), 200*time.Millisecond)
+	master, replica := c.Layout.Nodes[0].String(), c.Layout.Nodes[2].String()
+	series := func(name, label, addr string) string { return name + "{" + label + `="` + addr + `"}` }
+	testenv.WaitFor(t, 5*time.Second, "per-node and per-sentinel series", func() (string, bool) {
+		_, m := get(t, url+"/metrics")
+		for _, want := range []string{
+			series("redis_sentinel_node_up", "node", master) + " 1",
+			series("redis_sentinel_node_is_master", "node", master) + " 1",
+			series("redis_sentinel_node_connected_replicas", "node", master) + " 2",
+			series("redis_sentinel_node_aof_enabled", "node", replica) + " 1",
+			series("redis_sentinel_node_master_link_up", "node", replica) + " 1",
+			series("redis_sentinel_node_replica_lag_bytes", "node", replica),
+			series("redis_sentinel_sentinel_known_sentinels", "sentinel", c.Layout.Sentinels[1].String()) + " 2",
+			series("redis_sentinel_sentinel_known_replicas", "sentinel", c.Layout.Sentinels[1].String()) + " 2",
+			series("redis_sentinel_sentinel_master_sdown", "sentinel", c.Layout.Sentinels[1].String()) + " 0",
+			series("redis_sentinel_sentinel_tilt", "sentinel", c.Layout.Sentinels[2].String()) + " 0",
+		} {
+			if !strings.Contains(m, want) {
+				return want, false
+			}
+		}
+		return "", true
+	})
+	c.KillNode(2)
+	testenv.WaitFor(t, 5*time.Second, "dead replica is up 0, the others still report", func() (string, bool) {
+		_, m := get(t, url+"/metrics")
+		dead := strings.Contains(m, series("redis_sentinel_node_up", "node", replica)+" 0") &&
+			!strings.Contains(m, series("redis_sentinel_node_connected_clients", "node", replica))
+		alive := strings.Contains(m, series("redis_sentinel_node_up", "node", master)+" 1") &&
+			strings.Contains(m, series("redis_sentinel_node_connected_replicas", "node", master)+" 1")
+		return m, dead && alive
+	})
+}
+
+// A standalone node gets its own checks: reachable with auth, master, AOF on,
+// a round trip.
+func TestServe_Standalone(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{})
+	target := verify.Target{Standalone: c.Layout.Nodes[0].String(), Username: c.Target().Username, Password: c.Target().Password}
+	url := serve(t, target, time.Minute)
+	testenv.WaitFor(t, 5*time.Second, "standalone healthy", func() (string, bool) {
+		code, h := health200(t, url)
+		return fmt.Sprint(code, h.Redis.Checks), code == http.StatusOK && h.Redis.Healthy && len(h.Redis.Checks) == 4
+	})
+	_, m := get(t, url+"/metrics")
+	if !strings.Contains(m, `redis_sentinel_check_ok{check="persistence"} 1`) || !strings.Contains(m, `redis_sentinel_node_is_master{node="`+target.Standalone+`"} 1`) {
+		t.Fatalf("standalone metrics:\n%s", m)
 	}
 }

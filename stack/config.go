@@ -47,10 +47,15 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 		Password: r.str(cluster.KeyPassword),
 		ACL:      r.bool(cluster.KeyACL),
 		TLS:      r.bool(cluster.KeyTLS),
+		Monitor: cluster.MonitorSettings{
+			Enabled: r.boolPtr(cluster.KeyMonitor),
+			Image:   r.str(cluster.KeyMonitorImage),
+		},
 		Docker: cluster.DockerSettings{
 			Subnet:           r.str(cluster.KeyDockerSubnet),
 			NodePortBase:     r.positive(cluster.KeyDockerNodePortBase),
 			SentinelPortBase: r.positive(cluster.KeyDockerSentinelPortBase),
+			MonitorPort:      r.positive(cluster.KeyDockerMonitorPort),
 		},
 		Kubernetes: cluster.KubernetesSettings{
 			Namespace:       r.str(cluster.KeyKubeNamespace),
@@ -63,6 +68,7 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 			SentinelResources: cluster.Resources{
 				CPU: r.str(cluster.KeyKubeSentinelCPU), Memory: r.str(cluster.KeyKubeSentinelMemory),
 			},
+			ServiceMonitor: r.bool(cluster.KeyKubeServiceMonitor),
 		},
 	}
 	if len(r.problems) > 0 {

@@ -124,6 +124,7 @@ func (c *Checker) Check(ctx context.Context) Report {
 	r.Results = append(r.Results, agreement)
 
 	addrs := c.nodeAddrs(master, views)
+	r.Nodes = addrs
 	nodes := observeNodes(ctx, c.nodeClients(addrs), addrs)
 	r.ReplicasOnline, r.Quorum = replicasOnline(master, nodes), configuredQuorum(views)
 	timed(func() Result { return checkMasterRole(master, nodes) })
@@ -156,19 +157,24 @@ func (c *Checker) nodeAddrs(master string, views []sentinelView) []string {
 // roundTrip writes a short-lived key through the Sentinel-discovered master and
 // reads it back.
 func (c *Checker) roundTrip(ctx context.Context) Result {
-	key := KeyPrefix + randomHex()
+	return roundTrip(ctx, c.failover, c.target.KeyPrefix)
+}
+
+// roundTrip writes a short-lived key under prefix through client and reads it back.
+func roundTrip(ctx context.Context, client *redis.Client, prefix string) Result {
+	key := prefix + randomHex()
 	value := time.Now().UTC().Format(time.RFC3339Nano)
-	if err := c.failover.Set(ctx, key, value, time.Minute).Err(); err != nil {
-		return fail(CheckRoundTrip, "set %s through sentinel-discovered master: %v", key, err)
+	if err := client.Set(ctx, key, value, time.Minute).Err(); err != nil {
+		return fail(CheckRoundTrip, "set %s on the master: %v", key, err)
 	}
-	got, err := c.failover.Get(ctx, key).Result()
+	got, err := client.Get(ctx, key).Result()
 	if err != nil {
 		return fail(CheckRoundTrip, "get %s: %v", key, err)
 	}
 	if got != value {
 		return fail(CheckRoundTrip, "get %s returned %q, wrote %q", key, got, value)
 	}
-	return pass(CheckRoundTrip, "wrote and read %s through the sentinel-discovered master", key)
+	return pass(CheckRoundTrip, "wrote and read %s on the master", key)
 }
 
 func randomHex() string {

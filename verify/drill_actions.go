@@ -112,7 +112,7 @@ func (c *Checker) waitReplicasCaughtUp(ctx context.Context, master string) (int6
 	if err != nil {
 		return 0, fmt.Errorf("node %s: info replication: %w", master, err)
 	}
-	info := parseInfo(text)
+	info := ParseInfo(text)
 	target, _ := strconv.ParseInt(info["master_repl_offset"], 10, 64)
 	replicas := onlineReplicas(info)
 	if len(replicas) == 0 {
@@ -124,7 +124,7 @@ func (c *Checker) waitReplicasCaughtUp(ctx context.Context, master string) (int6
 			if err != nil {
 				return false
 			}
-			got, _ := strconv.ParseInt(parseInfo(text)["slave_repl_offset"], 10, 64)
+			got, _ := strconv.ParseInt(ParseInfo(text)["slave_repl_offset"], 10, 64)
 			if got < target {
 				return false
 			}
@@ -176,7 +176,7 @@ func (c *Checker) replicatesFrom(ctx context.Context, node, master string) bool 
 	if err != nil {
 		return false
 	}
-	info := parseInfo(text)
+	info := ParseInfo(text)
 	return info["role"] == "slave" && info["master_link_status"] == "up" &&
 		net.JoinHostPort(info["master_host"], info["master_port"]) == master
 }

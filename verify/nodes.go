@@ -26,7 +26,7 @@ func observeNode(ctx context.Context, addr string, c *redis.Client) nodeView {
 		v.Err = fmt.Errorf("node %s: info replication: %w", addr, err)
 		return v
 	}
-	v.Info = parseInfo(text)
+	v.Info = ParseInfo(text)
 	v.Role = v.Info["role"]
 	return v
 }
@@ -45,8 +45,8 @@ func observeNodes(ctx context.Context, clients map[string]*redis.Client, addrs [
 	return views
 }
 
-// parseInfo turns an INFO reply into key/value pairs.
-func parseInfo(text string) map[string]string {
+// ParseInfo turns an INFO reply into key/value pairs.
+func ParseInfo(text string) map[string]string {
 	out := map[string]string{}
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)

@@ -16,6 +16,10 @@ const (
 	CheckQuorum             = "quorum"
 	CheckTimers             = "timers"
 	CheckRoundTrip          = "write-read"
+	// Standalone checks (no Sentinel): the node answers with auth, and it
+	// persists what it acknowledges.
+	CheckNodeReachable = "node-reachable"
+	CheckPersistence   = "persistence"
 )
 
 // Result is one check's verdict with the evidence behind it.
@@ -36,7 +40,10 @@ type Report struct {
 	// ReplicasOnline is the master's connected replica count.
 	ReplicasOnline int `json:"replicasOnline"`
 	// Quorum is the quorum the sentinels are configured with.
-	Quorum  int           `json:"quorum"`
+	Quorum int `json:"quorum"`
+	// Nodes are the data nodes the checks probed (the stack's and every
+	// replica a sentinel knows).
+	Nodes   []string      `json:"nodes"`
 	Results []Result      `json:"results"`
 	Elapsed time.Duration `json:"elapsedNs"`
 }

@@ -116,7 +116,7 @@ func TestCheckSingleMaster_DetectsSecondMaster(t *testing.T) {
 }
 
 func TestParseInfo_SkipsSectionsAndBlankLines(t *testing.T) {
-	got := parseInfo("# Replication\r\nrole:master\r\nconnected_slaves:2\r\n\r\nslave0:ip=1.2.3.4,port=6379\r\n")
+	got := ParseInfo("# Replication\r\nrole:master\r\nconnected_slaves:2\r\n\r\nslave0:ip=1.2.3.4,port=6379\r\n")
 	if got["role"] != "master" || got["connected_slaves"] != "2" || got["slave0"] != "ip=1.2.3.4,port=6379" || len(got) != 3 {
 		t.Fatalf("parsed %v", got)
 	}

@@ -28,6 +28,13 @@ type Target struct {
 	// Nodes are data node addresses known from the stack, probed for a second
 	// master besides the ones Sentinel reports. Optional.
 	Nodes []string
+	// Standalone is the address of a standalone node (REDIS_HOST): set, the
+	// target has no sentinels and NewVerifier checks the node alone.
+	Standalone string
+	// KeyPrefix prefixes the keys the round-trip check writes. Default:
+	// KeyPrefix (the monitor writes under its own, the only keys its ACL user
+	// may write).
+	KeyPrefix string
 	// Expect is what the stack says the cluster should look like.
 	Expect Expectations
 	// Timeout bounds each network call. Default: 500ms.
@@ -98,6 +105,9 @@ func (t Target) withDefaults() Target {
 		t.Timeout = defaultTimeout
 	}
 	t.Dialer, t.TLS = t.EffectiveDialer(), nil
+	if t.KeyPrefix == "" {
+		t.KeyPrefix = KeyPrefix
+	}
 	if t.Expect.MaxReplicationLag == 0 {
 		t.Expect.MaxReplicationLag = defaultMaxReplicationLag
 	}

@@ -68,6 +68,12 @@ func SetDefaults(s Spec, stack string) Spec {
 	}
 	s.Docker.NodePortBase = orDefault(s.Docker.NodePortBase, DefaultDockerNodePortBase)
 	s.Docker.SentinelPortBase = orDefault(s.Docker.SentinelPortBase, DefaultDockerSentinelPortBase)
+	s.Docker.MonitorPort = orDefault(s.Docker.MonitorPort, defaultDockerMonitorPort(s.Docker.SentinelPortBase))
+	s.Monitor.Image = orDefaultString(s.Monitor.Image, DefaultMonitorImage)
+	if s.Monitor.Enabled == nil {
+		enabled := true
+		s.Monitor.Enabled = &enabled
+	}
 	s.Kubernetes = kubernetesDefaults(s.Kubernetes, s.Name)
 	return s
 }

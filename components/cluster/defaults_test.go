@@ -29,7 +29,8 @@ func TestSetDefaults_FillsEveryUnsetField(t *testing.T) {
 		Image:       "redis:7.2",
 		Ports:       cluster.Ports{Redis: 6379, Sentinel: 26379},
 		Password:    testPassword,
-		Docker:      cluster.DockerSettings{Subnet: "172.28.0.0/24", NodePortBase: 16379, SentinelPortBase: 36379},
+		Monitor:     cluster.MonitorSettings{Enabled: boolPtr(true), Image: "redis-sentinel-monitor:local"},
+		Docker:      cluster.DockerSettings{Subnet: "172.28.0.0/24", NodePortBase: 16379, SentinelPortBase: 36379, MonitorPort: 36478},
 		Kubernetes: cluster.KubernetesSettings{
 			Namespace: "redis-test", CreateNamespace: boolPtr(true), ClusterDomain: "cluster.local",
 			DataVolumeSize: "1Gi", AntiAffinity: cluster.AntiAffinityRequired,
@@ -61,12 +62,14 @@ func TestSetDefaults_KeepsExplicitValues(t *testing.T) {
 		Image:       "registry.example/redis:7.0",
 		Ports:       cluster.Ports{Redis: 7000, Sentinel: 27000},
 		Password:    testPassword,
-		Docker:      cluster.DockerSettings{Subnet: "10.9.0.0/16", NodePortBase: 20000, SentinelPortBase: 30000},
+		Monitor:     cluster.MonitorSettings{Enabled: boolPtr(false), Image: "registry.example/redis-sentinel-monitor:1"},
+		Docker:      cluster.DockerSettings{Subnet: "10.9.0.0/16", NodePortBase: 20000, SentinelPortBase: 30000, MonitorPort: 9100},
 		Kubernetes: cluster.KubernetesSettings{
 			Namespace: "data", CreateNamespace: boolPtr(false), ClusterDomain: "corp.internal",
 			StorageClass: "fast-ssd", DataVolumeSize: "10Gi", AntiAffinity: cluster.AntiAffinityPreferred,
 			NodeResources:     cluster.Resources{CPU: "1", Memory: "2Gi"},
 			SentinelResources: cluster.Resources{CPU: "100m", Memory: "128Mi"},
+			ServiceMonitor:    true,
 		},
 	}
 	got := cluster.SetDefaults(explicit, "test")

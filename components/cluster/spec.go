@@ -67,6 +67,8 @@ type Spec struct {
 	// they are stable across updates and need no extra secret; clients get the
 	// CA in REDIS_TLS_CA_CERT. Key: tls. Default: false.
 	TLS bool
+	// Monitor is the always-on health and metrics process (see MonitorSettings).
+	Monitor MonitorSettings
 	// Docker holds settings only the Docker platform uses.
 	Docker DockerSettings
 	// Kubernetes holds settings only the Kubernetes platform uses.
@@ -126,6 +128,9 @@ type DockerSettings struct {
 	// SentinelPortBase is the host port of sentinel 0; sentinel i gets
 	// SentinelPortBase+i. Key: dockerSentinelPortBase. Default: 36379.
 	SentinelPortBase int
+	// MonitorPort is the monitor's host port, published on 127.0.0.1 only.
+	// Key: dockerMonitorPort. Default: dockerSentinelPortBase+99.
+	MonitorPort int
 }
 
 // KubernetesSettings place the cluster in a Kubernetes namespace. The cluster
@@ -155,6 +160,10 @@ type KubernetesSettings struct {
 	// kubernetesSentinelCpu, kubernetesSentinelMemory (defaults 50m, 64Mi).
 	NodeResources     Resources
 	SentinelResources Resources
+	// ServiceMonitor adds a ServiceMonitor and a PrometheusRule for the
+	// monitor (needs the Prometheus operator's CRDs).
+	// Key: kubernetesServiceMonitor. Default: false.
+	ServiceMonitor bool
 }
 
 // AntiAffinity is how strictly pods of one role avoid sharing a Kubernetes node.

@@ -21,6 +21,9 @@ const (
 	UserSentinel User = "sentinel"
 	// UserApp is the application's user: data commands, no admin or dangerous ones.
 	UserApp User = "app"
+	// UserMonitor is the always-on monitor's user: read-only commands, plus
+	// writes under MonitorKeyPrefix for its round-trip check.
+	UserMonitor User = "monitor"
 	// userDefault is Redis's built-in user: the only one without ACL.
 	userDefault User = "default"
 )

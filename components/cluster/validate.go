@@ -53,6 +53,7 @@ func Validate(s Spec) error {
 	}
 	v.check(masterNamePattern.MatchString(s.MasterName), KeyMasterName, "must be 1-64 letters, digits, '.', '_' or '-'")
 	v.check(s.Image != "" && !strings.ContainsAny(s.Image, " \t\n"), KeyImage, "must be a non-empty image reference without spaces")
+	v.check(s.Monitor.Image != "" && !strings.ContainsAny(s.Monitor.Image, " \t\n"), KeyMonitorImage, "must be a non-empty image reference without spaces")
 	v.check(s.Persistence.AppendFsync == "always" || s.Persistence.AppendFsync == "everysec" || s.Persistence.AppendFsync == "no",
 		KeyAppendFsync, fmt.Sprintf("%q is not always, everysec or no", s.Persistence.AppendFsync))
 	v.port(KeyRedisPort, s.Ports.Redis)
@@ -115,6 +116,13 @@ func validateDocker(v *validator, s Spec) {
 	if sentinels > 0 && overlaps(s.Docker.NodePortBase, nodes, s.Docker.SentinelPortBase, sentinels) {
 		v.add(KeyDockerSentinelPortBase, fmt.Sprintf("host ports %d-%d overlap the data nodes' %d-%d",
 			s.Docker.SentinelPortBase, s.Docker.SentinelPortBase+sentinels-1, s.Docker.NodePortBase, s.Docker.NodePortBase+nodes-1))
+	}
+	if s.Monitor.IsEnabled() {
+		port := s.Docker.MonitorPort
+		v.portRange(KeyDockerMonitorPort, port, 1)
+		if overlaps(port, 1, s.Docker.NodePortBase, nodes) || overlaps(port, 1, s.Docker.SentinelPortBase, sentinels) {
+			v.add(KeyDockerMonitorPort, fmt.Sprintf("host port %d is a data node's or a sentinel's", port))
+		}
 	}
 }
 

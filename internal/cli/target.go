@@ -53,7 +53,8 @@ func (f *targetFlags) withDialer(t verify.Target) verify.Target {
 	return t
 }
 
-// resolve builds the verifier target, and returns the stack's outputs when
+// resolve builds the verifier target (a standalone node's when the stack or
+// the environment is standalone), and returns the stack's outputs when
 // the target came from a stack. The password only ever comes from the stack's
 // secret outputs or $REDIS_PASSWORD, never from a flag (argv is public).
 func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.Deployed, error) {
@@ -61,9 +62,6 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.D
 		d, err := automation.ReadDeployed(ctx, f.stack, f.workDir)
 		if err != nil {
 			return verify.Target{}, nil, err
-		}
-		if d.Mode != cluster.ModeSentinel {
-			return verify.Target{}, nil, fmt.Errorf("stack %s runs in %s mode: nothing to verify through Sentinel", f.stack, d.Mode)
 		}
 		return f.withDialer(d.Target(true)), &d, nil
 	}
@@ -73,8 +71,11 @@ func (f *targetFlags) resolve(ctx context.Context) (verify.Target, *automation.D
 		Username:   os.Getenv(cluster.EnvUsername),
 		Password:   os.Getenv(cluster.EnvPassword),
 	}
-	if len(t.Sentinels) == 0 {
-		return t, nil, fmt.Errorf("no cluster given: use --stack NAME, or --sentinels / $%s", cluster.EnvSentinels)
+	if len(t.Sentinels) == 0 && os.Getenv(cluster.EnvSentinelEnabled) == "false" {
+		t.Standalone = os.Getenv(cluster.EnvHost)
+	}
+	if len(t.Sentinels) == 0 && t.Standalone == "" {
+		return t, nil, fmt.Errorf("no cluster given: use --stack NAME, --sentinels / $%s, or $%s=false with $%s", cluster.EnvSentinels, cluster.EnvSentinelEnabled, cluster.EnvHost)
 	}
 	if t.MasterName == "" {
 		t.MasterName = cluster.DefaultMasterName
