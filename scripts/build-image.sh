@@ -4,12 +4,18 @@
 # healthchecks and settings jobs use, and gosu to drop root, then `docker import`.
 # Real users pull the official redis:7.x image instead; the image is stack config.
 #
-# Usage: scripts/build-image.sh [TAG]     (default: redis-sentinel-local:7.0.15)
-# A no-op when the tag exists and was built from the same redis-server binary.
+# It then builds the monitor image every stack runs (`redis-sentinel serve`): the
+# project's own static binary alone, run as nobody.
+#
+# Usage: scripts/build-image.sh [TAG [MONITOR_TAG]]
+#        (defaults: redis-sentinel-local:7.0.15, redis-sentinel-monitor:local)
+# Each is a no-op when its tag exists and was built from the same inputs.
 set -euo pipefail
 
 tag=${1:-redis-sentinel-local:7.0.15}
+monitor_tag=${2:-redis-sentinel-monitor:local}
 root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/build-monitor-image.sh" "$monitor_tag"
 
 need() { command -v "$1" >/dev/null || { echo "build-image: $1 missing (apt-get install -y $2)" >&2; exit 1; }; }
 need redis-server redis-server

@@ -116,3 +116,41 @@ func requireLosslessSwitchover(t *testing.T, c *redistest.Cluster, profile strin
 	}
 	t.Logf("switchover %s: write gap %s, %d acked, 0 lost", profile, res.WriteGap.Round(time.Millisecond), res.WritesAcked)
 }
+
+// The monitor's user passes every check and reads every process's INFO, but
+// writes only its own keys and touches neither the app's data nor Sentinel.
+func TestACL_MonitorUser(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{ACL: true})
+	ctx := context.Background()
+	target := c.Target()
+	target.Username, target.Password = string(cluster.UserMonitor), c.Spec.UserPassword(cluster.UserMonitor)
+	target.KeyPrefix = cluster.MonitorKeyPrefix
+	checker, err := verify.NewChecker(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checker.Close()
+	if report := checker.Check(ctx); !report.Passed() {
+		t.Fatalf("checks as the monitor user: %+v", report.Failed())
+	}
+	node := redis.NewClient(&redis.Options{Addr: c.Layout.Nodes[0].String(), Username: target.Username, Password: target.Password, MaxRetries: -1})
+	defer node.Close()
+	if err := node.Info(ctx).Err(); err != nil {
+		t.Errorf("monitor INFO on a node: %v", err)
+	}
+	for _, cmd := range [][]any{
+		{"SET", "app:key", "v"}, {"GET", "app:key"}, {"DEL", cluster.MonitorKeyPrefix + "x"}, {"CONFIG", "GET", "maxmemory"},
+		{"FLUSHALL"}, {"KEYS", "*"}, {"SUBSCRIBE", "x"}, {"CLIENT", "LIST"},
+	} {
+		if err := node.Do(ctx, cmd...).Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+			t.Errorf("monitor user on a node %v: %v, want NOPERM", cmd, err)
+		}
+	}
+	sentinel := redis.NewClient(&redis.Options{Addr: c.Layout.Sentinels[0].String(), Username: target.Username, Password: target.Password, MaxRetries: -1})
+	defer sentinel.Close()
+	for _, cmd := range [][]any{{"SENTINEL", "FAILOVER", c.Spec.MasterName}, {"SENTINEL", "SET", c.Spec.MasterName, "quorum", "1"}, {"SENTINEL", "RESET", "*"}} {
+		if err := sentinel.Do(ctx, cmd...).Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+			t.Errorf("monitor user on a sentinel %v: %v, want NOPERM", cmd, err)
+		}
+	}
+}

@@ -32,6 +32,7 @@ func RedisAuthConf(s cluster.Spec) string {
 		aclUser(s, cluster.UserReplication, "+psync +replconf +ping"),
 		aclUser(s, cluster.UserSentinel, sentinelCommands),
 		aclUser(s, cluster.UserApp, appCommands),
+		aclUser(s, cluster.UserMonitor, monitorNodeCommands),
 		"masteruser "+string(cluster.UserReplication),
 		"masterauth "+confQuote(s.UserPassword(cluster.UserReplication)),
 	)
@@ -43,6 +44,15 @@ func RedisAuthConf(s cluster.Spec) string {
 // libraries and health checks send: INFO (ioredis's ready check, redis-py's
 // health probes, anyone's "is it loading / what role") and ROLE.
 const appCommands = "~* &* +@all -@admin -@dangerous +info +role"
+
+// monitorNodeCommands let the monitor read every node's INFO and ROLE and
+// write, read and expire its round-trip keys, and only those keys: no
+// access to the app's data, no channel.
+const monitorNodeCommands = "resetchannels ~" + cluster.MonitorKeyPrefix + "* -@all +@connection -@admin -@dangerous +info +role +get +set"
+
+// monitorSentinelCommands are a discovering client's, plus CKQUORUM, which
+// only reads.
+const monitorSentinelCommands = sentinelClientCommands + " +sentinel|ckquorum"
 
 // sentinelCommands is the minimal command set Sentinel needs on a data node,
 // as the Redis documentation lists it.
@@ -73,6 +83,7 @@ func SentinelAuthConf(s cluster.Spec) string {
 		"user default off",
 		aclUser(s, cluster.UserAdmin, "~* &* +@all"),
 		aclUser(s, cluster.UserApp, sentinelClientCommands),
+		aclUser(s, cluster.UserMonitor, monitorSentinelCommands),
 		"sentinel sentinel-user "+string(cluster.UserAdmin),
 		"sentinel sentinel-pass "+confQuote(s.UserPassword(cluster.UserAdmin)),
 		fmt.Sprintf("sentinel auth-user %s %s", s.MasterName, cluster.UserSentinel),

@@ -92,6 +92,9 @@ func TestRender_Golden(t *testing.T) {
 		{"redis-node-1-tls.conf", RedisConf(withTLS(s), l, 1)},
 		{"sentinel-0-tls.conf", SentinelConf(withTLS(s), l, 0)},
 		{"start-node-1-tls.sh", StartScript(withTLS(s), l, 1, ContainerStartPaths)},
+		{"monitor-target.json", MonitorTarget(s, l)},
+		{"monitor-target-acl-tls.json", MonitorTarget(withTLS(withACL(s)), l)},
+		{"monitor-target-standalone.json", MonitorTarget(standalone, standaloneLayout)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkGolden(t, tt.name, tt.got) })
