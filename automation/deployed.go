@@ -34,6 +34,9 @@ type Deployed struct {
 	// user and the app's password on stacks without ACL).
 	AdminUser     string
 	AdminPassword string
+	// HealthURL and MetricsURL are the monitor's ("" without one).
+	HealthURL  string
+	MetricsURL string
 	// TLSCACert is the CA (PEM) of a TLS stack, else ""; TLS trusts it.
 	TLSCACert string
 	TLS       *tls.Config
@@ -92,6 +95,8 @@ func DeployedFromOutputs(out auto.OutputMap) (Deployed, error) {
 	d.AdminUser, _ = out[cluster.OutputAdminUser].Value.(string)
 	d.AdminPassword, _ = out[cluster.OutputAdminPassword].Value.(string)
 	d.TLSCACert, _ = out[cluster.OutputTLSCACert].Value.(string)
+	d.HealthURL, _ = out[cluster.OutputHealthURL].Value.(string)
+	d.MetricsURL, _ = out[cluster.OutputMetricsURL].Value.(string)
 	if d.TLSCACert != "" {
 		var err error
 		if d.TLS, err = verify.TLSConfigFromPEM(d.TLSCACert); err != nil {

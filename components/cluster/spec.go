@@ -80,13 +80,13 @@ type Spec struct {
 type Timers struct {
 	// DownAfterMilliseconds is how long a node must be unreachable before a
 	// sentinel considers it down. Key: downAfterMilliseconds. Default: 5000.
-	DownAfterMilliseconds int
+	DownAfterMilliseconds int `json:"downAfterMilliseconds"`
 	// FailoverTimeoutMilliseconds bounds one failover attempt and spaces retries.
 	// Key: failoverTimeoutMilliseconds. Default: 60000.
-	FailoverTimeoutMilliseconds int
+	FailoverTimeoutMilliseconds int `json:"failoverTimeoutMilliseconds"`
 	// ParallelSyncs is how many replicas resync with a new master at once.
 	// Key: parallelSyncs. Default: 1.
-	ParallelSyncs int
+	ParallelSyncs int `json:"parallelSyncs"`
 }
 
 // WriteSafety maps to min-replicas-to-write / min-replicas-max-lag: a master

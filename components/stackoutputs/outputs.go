@@ -30,6 +30,10 @@ type Outputs struct {
 	// AdminUser and AdminPassword (secret) are what the verifier authenticates as.
 	AdminUser     pulumi.StringOutput
 	AdminPassword pulumi.StringOutput
+	// HealthURL and MetricsURL are the monitor's, as the operator's host
+	// (Docker) or the cluster (Kubernetes) reaches them; "" without a monitor.
+	HealthURL  pulumi.StringOutput
+	MetricsURL pulumi.StringOutput
 	// Platform-specific outputs (e.g. the Kubernetes namespace), by output name.
 	Extra pulumi.Map
 }
@@ -46,7 +50,10 @@ func New(s cluster.Spec, l cluster.Layout, caCert string) Outputs {
 	for i, n := range l.Nodes {
 		nodes[i] = n.String()
 	}
+	healthURL, metricsURL := s.MonitorURLs()
 	return Outputs{
+		HealthURL:  pulumi.String(healthURL).ToStringOutput(),
+		MetricsURL: pulumi.String(metricsURL).ToStringOutput(),
 		Name:       pulumi.String(s.Name).ToStringOutput(),
 		Platform:   pulumi.String(string(s.Platform)).ToStringOutput(),
 		Mode:       pulumi.String(string(s.Mode)).ToStringOutput(),
@@ -81,6 +88,8 @@ func (o Outputs) Map() pulumi.Map {
 		cluster.OutputAdminUser:     o.AdminUser,
 		cluster.OutputTLSCACert:     o.TLSCACert,
 		cluster.OutputAdminPassword: o.AdminPassword,
+		cluster.OutputHealthURL:     o.HealthURL,
+		cluster.OutputMetricsURL:    o.MetricsURL,
 	}
 	for name, value := range o.Extra {
 		m[name] = value
