@@ -100,7 +100,9 @@ func plannedReplacements(ctx context.Context, s auto.Stack) ([]replacement, bool
 			case m != nil:
 				n, _ := strconv.Atoi(m[2])
 				plan = append(plan, replacement{urn: urn, role: m[1], ordinal: n})
-			case !strings.HasSuffix(urn, "-settings"):
+			case !strings.HasSuffix(urn, "-settings") && !strings.HasSuffix(urn, "-monitor"):
+				// The settings job and the monitor carry no data: the final
+				// plain update replaces them.
 				only = false
 			}
 		}

@@ -20,3 +20,11 @@ if [ "$(pulumi config get platform --stack "$stack" 2>/dev/null)" = kubernetes ]
   verify_flags=(--dns "${REDIS_SENTINEL_KUBE_DNS:-10.96.0.10:53}")
 fi
 ./bin/redis-sentinel verify --stack "$stack" "${verify_flags[@]}"
+# The monitor deployed with the stack: on Docker its /health is on this host's
+# loopback; on Kubernetes it is a cluster Service (see the README).
+health_url=$(pulumi stack output healthUrl --stack "$stack" 2>/dev/null || true)
+if [ -n "$health_url" ] && [ "$(pulumi config get platform --stack "$stack" 2>/dev/null)" != kubernetes ]; then
+  ./bin/redis-sentinel probe --timeout 5s "$health_url" >/dev/null 2>&1 ||
+    { sleep 2; ./bin/redis-sentinel probe --timeout 5s "$health_url" >/dev/null; }
+  echo "monitor: $health_url answers 200 (metrics: $(pulumi stack output metricsUrl --stack "$stack"))"
+fi

@@ -55,7 +55,7 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 			Subnet:           r.str(cluster.KeyDockerSubnet),
 			NodePortBase:     r.positive(cluster.KeyDockerNodePortBase),
 			SentinelPortBase: r.positive(cluster.KeyDockerSentinelPortBase),
-			MonitorPort:      r.positive(cluster.KeyDockerMonitorPort),
+			MonitorPort:      r.int(cluster.KeyDockerMonitorPort),
 		},
 		Kubernetes: cluster.KubernetesSettings{
 			Namespace:       r.str(cluster.KeyKubeNamespace),

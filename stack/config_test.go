@@ -108,6 +108,7 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		cluster.KeyDockerSentinelPortBase: cluster.DefaultDockerSentinelPortBase,
 		cluster.KeyRolloutSwitchover:      false,
 		cluster.KeyMonitor:                true,
+		cluster.KeyDockerMonitorPort:      0,
 		cluster.KeyMonitorImage:           cluster.DefaultMonitorImage,
 		cluster.KeyKubeServiceMonitor:     false,
 		cluster.KeyACL:                    false,

@@ -193,6 +193,7 @@ func TestProgram_ValidConfigDeploysDockerCluster(t *testing.T) {
 		t.Fatalf("Program: %v", err)
 	}
 	want := []string{
+		"docker:index/container:Container::redis-test-monitor",
 		"docker:index/container:Container::redis-test-node-0",
 		"docker:index/container:Container::redis-test-node-1",
 		"docker:index/container:Container::redis-test-node-2",

@@ -60,6 +60,8 @@ const (
 	RoleData     Role = "data"
 	RoleSentinel Role = "sentinel"
 	RoleSettings Role = "settings"
+	// RoleMonitor is the always-on monitor (redis-sentinel serve).
+	RoleMonitor Role = "monitor"
 )
 
 // In-container paths shared by every platform. Configs live in the data

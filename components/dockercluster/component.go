@@ -1,6 +1,7 @@
 // Package dockercluster provisions a Redis Sentinel cluster on a Docker host as
 // one Pulumi component: a private network, a volume per data node, the data
-// nodes, the sentinels and a one-shot job that applies live settings.
+// nodes, the sentinels, a one-shot job that applies live settings, and the
+// always-on monitor.
 package dockercluster
 
 import (
@@ -35,6 +36,8 @@ type DockerSentinelCluster struct {
 	Nodes []*docker.Container
 	// Sentinels are the sentinel containers.
 	Sentinels []*docker.Container
+	// Monitor is the always-on monitor container (nil with monitor: false).
+	Monitor *docker.Container
 	// SettingsExitCode is the settings job's exit code; it fails the update unless 0.
 	SettingsExitCode pulumi.IntOutput
 }
@@ -108,6 +111,11 @@ func (b builder) build(c *DockerSentinelCluster) error {
 			return err
 		}
 		c.Sentinels = append(c.Sentinels, sentinel)
+	}
+	if b.spec.Monitor.IsEnabled() {
+		if c.Monitor, err = b.monitor(c.Network); err != nil {
+			return err
+		}
 	}
 	if b.spec.Mode != cluster.ModeSentinel {
 		c.SettingsExitCode = pulumi.Int(0).ToIntOutput()

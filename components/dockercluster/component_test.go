@@ -52,7 +52,7 @@ func TestDockerSentinelCluster_Resources(t *testing.T) {
 			wantNetworks: []string{"redis-test-net"},
 			wantVolumes:  []string{"redis-test-node-0-data", "redis-test-node-1-data", "redis-test-node-2-data"},
 			wantContainers: []string{
-				"redis-test-node-0", "redis-test-node-1", "redis-test-node-2",
+				"redis-test-monitor", "redis-test-node-0", "redis-test-node-1", "redis-test-node-2",
 				"redis-test-sentinel-0", "redis-test-sentinel-1", "redis-test-sentinel-2",
 				"redis-test-settings",
 			},
@@ -62,7 +62,14 @@ func TestDockerSentinelCluster_Resources(t *testing.T) {
 			spec:           standalone,
 			wantNetworks:   []string{"redis-test-net"},
 			wantVolumes:    []string{"redis-test-node-0-data"},
-			wantContainers: []string{"redis-test-node-0"},
+			wantContainers: []string{"redis-test-monitor", "redis-test-node-0"},
+		},
+		{
+			name:           "monitor off",
+			spec:           withMonitor(sentinelSpec(), false),
+			wantNetworks:   []string{"redis-test-net"},
+			wantVolumes:    []string{"redis-test-node-0-data", "redis-test-node-1-data", "redis-test-node-2-data"},
+			wantContainers: []string{"redis-test-node-0", "redis-test-node-1", "redis-test-node-2", "redis-test-sentinel-0", "redis-test-sentinel-1", "redis-test-sentinel-2", "redis-test-settings"},
 		},
 	}
 	for _, tt := range tests {
@@ -305,8 +312,8 @@ func TestDockerSentinelCluster_SettingsJobFailure(t *testing.T) {
 	if !strings.Contains(err.Error(), "settings job redis-test-settings exited 1") {
 		t.Errorf("error = %v, want it to name the settings job and its exit code", err)
 	}
-	if len(m.ofType(typeContainer)) != 7 {
-		t.Errorf("containers = %q, want all 7 registered before the job result", names(m.ofType(typeContainer)))
+	if len(m.ofType(typeContainer)) != 8 {
+		t.Errorf("containers = %q, want all 8 registered before the job result", names(m.ofType(typeContainer)))
 	}
 }
 

@@ -103,12 +103,17 @@ type upload struct {
 
 // secretUploads marks the whole upload list secret: configs carry the password.
 func secretUploads(files ...upload) docker.ContainerUploadArrayOutput {
+	return secretUploadsWithMode("0600", files)
+}
+
+// secretUploadsWithMode is secretUploads with the files' permissions given.
+func secretUploadsWithMode(mode string, files []upload) docker.ContainerUploadArrayOutput {
 	arr := docker.ContainerUploadArray{}
 	for _, f := range files {
 		arr = append(arr, docker.ContainerUploadArgs{
 			File:        pulumi.String(f.path),
 			Content:     pulumi.String(f.content),
-			Permissions: pulumi.String("0600"),
+			Permissions: pulumi.String(mode),
 		})
 	}
 	return pulumi.ToSecret(arr).(docker.ContainerUploadArrayOutput)

@@ -59,6 +59,7 @@ func NewDocker(t *testing.T, ctx context.Context, slot Slot, extra map[string]st
 	testenv.RequirePulumi(t)
 	testenv.RequireDockerPlugin(t)
 	host := testenv.RequireDocker(t, testenv.LocalImage)
+	testenv.RequireDocker(t, testenv.MonitorImage)
 
 	suffix := RandomHex(3)
 	d := &Docker{T: t, Host: host, Name: "it-" + suffix, Password: "it-" + RandomHex(12), Backend: t.TempDir()}

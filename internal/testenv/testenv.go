@@ -26,6 +26,8 @@ const (
 	KubernetesPluginVersion = "4.25.0"
 	// LocalImage is what scripts/build-image.sh builds.
 	LocalImage = "redis-sentinel-local:7.0.15"
+	// MonitorImage is the monitor image scripts/build-image.sh builds.
+	MonitorImage = "redis-sentinel-monitor:local"
 )
 
 // RepoRoot is the repository root (the directory holding go.mod).

@@ -81,18 +81,19 @@ func TestDockerStack_ACLAndTLS(t *testing.T) {
 		}
 		def.Close()
 	}
-	t.Run("ports published on the host-only gateway address only", func(t *testing.T) {
+	t.Run("ports published on the host-only gateway address only, the monitor on loopback", func(t *testing.T) {
 		published, err := d.Host.PublishedAddresses(ctx, d.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		gateway := strings.Split(deployed.Sentinels[0], ":")[0]
-		if len(published) != len(deployed.Nodes)+len(deployed.Sentinels) {
-			t.Errorf("published %v, want one port per node and sentinel", published)
+		if len(published) != len(deployed.Nodes)+len(deployed.Sentinels)+1 {
+			t.Errorf("published %v, want one port per node and sentinel, and the monitor's", published)
 		}
+		monitor := strings.TrimSuffix(strings.TrimPrefix(deployed.HealthURL, "http://"), "/health")
 		for _, p := range published {
-			if !strings.Contains(p, " "+gateway+":") {
-				t.Errorf("%s is published beyond the gateway address %s", p, gateway)
+			if !strings.Contains(p, " "+gateway+":") && !strings.HasSuffix(p, " "+monitor) {
+				t.Errorf("%s is published beyond the gateway address %s and the monitor's %s", p, gateway, monitor)
 			}
 		}
 	})
