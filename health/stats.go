@@ -143,4 +143,3 @@ func nodesToWatch(t verify.Target, last verify.Report) []string {
 	slices.Sort(out)
 	return out
 }
-

@@ -47,7 +47,9 @@ func TestDockerSentinelCluster_Monitor(t *testing.T) {
 	if slices.ContainsFunc(uploads, func(s string) bool { return strings.Contains(s, spec.Password) }) {
 		t.Error("the monitor holds the admin password")
 	}
-	if !slices.ContainsFunc(uploads, func(s string) bool { return strings.Contains(s, `"username": "monitor"`) && strings.Contains(s, `"tlsCaCertFile"`) }) {
+	if !slices.ContainsFunc(uploads, func(s string) bool {
+		return strings.Contains(s, `"username": "monitor"`) && strings.Contains(s, `"tlsCaCertFile"`)
+	}) {
 		t.Error("no target file naming the monitor user and the CA")
 	}
 	if labels := strs(in["labels"]); !slices.Contains(labels, string(cluster.RoleMonitor)) {
