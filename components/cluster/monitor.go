@@ -98,11 +98,12 @@ type MonitorTarget struct {
 	PasswordFile  string `json:"passwordFile"`
 	TLSCACertFile string `json:"tlsCaCertFile,omitempty"`
 	KeyPrefix     string `json:"keyPrefix"`
-	// Replicas, Timers and MinReplicasToWrite are what the stack configures:
-	// the checks expect them, the alerts compare with them.
-	Replicas           int     `json:"replicas"`
-	MinReplicasToWrite int     `json:"minReplicasToWrite"`
-	Timers             *Timers `json:"timers,omitempty"`
+	// Replicas and MinReplicasToWrite are what the stack configures: the
+	// checks expect the one, the alerts compare with the other. Sentinel's
+	// timers are not here: retuning them live (no restart) would otherwise
+	// replace the monitor; `redis-sentinel verify --stack` checks them.
+	Replicas           int `json:"replicas"`
+	MinReplicasToWrite int `json:"minReplicasToWrite"`
 }
 
 // MonitorTargetFor is the target file of the stack's monitor.
@@ -121,8 +122,7 @@ func MonitorTargetFor(s Spec, l Layout) MonitorTarget {
 		t.Nodes = append(t.Nodes, n.String())
 	}
 	if s.Mode == ModeSentinel {
-		timers := s.Timers
-		t.MasterName, t.Sentinels, t.Timers = s.MasterName, l.SentinelAddrs(), &timers
+		t.MasterName, t.Sentinels = s.MasterName, l.SentinelAddrs()
 	}
 	return t
 }

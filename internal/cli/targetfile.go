@@ -34,7 +34,7 @@ func loadTargetFile(path string) (verify.Target, health.ClusterInfo, error) {
 		Password:   strings.TrimRight(string(password), "\n"),
 		Nodes:      file.Nodes,
 		KeyPrefix:  file.KeyPrefix,
-		Expect:     verify.Expectations{Replicas: file.Replicas, Timers: file.Timers},
+		Expect:     verify.Expectations{Replicas: file.Replicas},
 	}
 	if file.Mode == cluster.ModeStandalone && len(file.Nodes) > 0 {
 		t.Standalone, t.Nodes = file.Nodes[0], nil
