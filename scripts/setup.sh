@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Everything the quick start and the tests need on a Debian machine, idempotent:
-# Debian packages (redis, docker.io, ...), a running Docker daemon, the pinned
+# Debian packages (redis, docker.io, prometheus ...), a running Docker daemon, the pinned
 # Pulumi toolchain and docker plugin (built from the Go module proxy when absent),
-# the local Redis image, and the stack program and CLI compiled once so the first
+# the local Redis and monitor images, and the stack program and CLI compiled once so the first
 # `make up` does not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-packages=(redis-server redis-sentinel redis-tools busybox-static gosu docker.io iproute2 python3-redis)
+packages=(redis-server redis-sentinel redis-tools busybox-static gosu docker.io iproute2 python3-redis prometheus)
 # The client suite's Node clients need node and npm; use the machine's when it has them.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
@@ -24,6 +24,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   # project runs its own processes, so keep the default ports free.
   service redis-server stop >/dev/null 2>&1 || true
   service redis-sentinel stop >/dev/null 2>&1 || true
+  # prometheus is for the tests (each starts its own); its service is not needed.
+  service prometheus stop >/dev/null 2>&1 || true
 fi
 
 if ! docker info >/dev/null 2>&1; then
