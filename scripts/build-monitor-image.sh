@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the monitor image with no registry and no base image: the project's
-# redis-sentinel binary, static (CGO off), as the only file besides /etc/passwd and
+# Builds the monitor image with no registry and no base image: the project's lean
+# monitor binary (cmd/redis-sentinel-monitor: the CLI's serve and probe, static, CGO
+# off) as /usr/local/bin/redis-sentinel, the only file besides /etc/passwd and
 # /etc/group (nobody, uid 65534), then `docker import`. The monitor's healthcheck is
 # the binary's own `probe` command, so the image needs no shell or curl.
 # Real users push this image to their registry and set monitorImage.
@@ -21,7 +22,7 @@ started=$(date +%s)
 # -trimpath and no VCS stamp make the binary a function of the sources, so the
 # fingerprint below changes only when they do.
 (cd "$root" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w' \
-  -o "$rootfs/usr/local/bin/redis-sentinel" ./cmd/redis-sentinel)
+  -o "$rootfs/usr/local/bin/redis-sentinel" ./cmd/redis-sentinel-monitor)
 fingerprint=$(sha256sum "$rootfs/usr/local/bin/redis-sentinel" "$0" | sha256sum | cut -c1-16)
 if [ "$(docker image inspect -f '{{index .Config.Labels "redis-sentinel.fingerprint"}}' "$tag" 2>/dev/null)" = "$fingerprint" ]; then
   echo "build-monitor-image: $tag is up to date" >&2
@@ -33,7 +34,6 @@ tar -C "$rootfs" -c . | docker import \
   --change 'ENTRYPOINT ["/usr/local/bin/redis-sentinel"]' \
   --change 'CMD ["serve", "--help"]' \
   --change 'USER 65534:65534' \
-  --change 'ENV REDIS_SENTINEL_AUDIT_LOG=-' \
   --change 'EXPOSE 9121' \
   --change "LABEL redis-sentinel.fingerprint=$fingerprint" \
   - "$tag" >/dev/null

@@ -41,7 +41,6 @@ func (b builder) monitor(network *docker.Network) (*docker.Container, error) {
 		Command:     pulumi.ToStringArray(render.MonitorArgs()),
 		User:        pulumi.String(fmt.Sprintf("%d:%d", cluster.MonitorUID, cluster.MonitorUID)),
 		GroupAdds:   pulumi.ToStringArray([]string{"0"}),
-		Envs:        pulumi.ToStringArray([]string{"REDIS_SENTINEL_AUDIT_LOG=-"}),
 		NetworksAdvanced: docker.ContainerNetworksAdvancedArray{docker.ContainerNetworksAdvancedArgs{
 			Name:    network.Name,
 			Aliases: pulumi.StringArray{pulumi.String(name)},

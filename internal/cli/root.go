@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/platform-team/redis-sentinel/internal/redislog"
+	"github.com/platform-team/redis-sentinel/internal/servecmd"
 )
 
 // Exit codes.
@@ -75,7 +76,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log progress to stderr")
-	root.AddCommand(newVerifyCommand(stdout), newDrillCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newServeCommand(stderr), newRolloutCommand(stdout, stderr), newEnvCommand(stdout), newProbeCommand(stdout))
+	root.AddCommand(newVerifyCommand(stdout), newDrillCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newServeCommand(stderr), newRolloutCommand(stdout, stderr), newEnvCommand(stdout), servecmd.NewProbeCommand(stdout))
 	return root
 }
 

@@ -1,4 +1,4 @@
-package cli
+package servecmd
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// newProbeCommand is the monitor container's healthcheck: its image holds
-// only this binary, so there is no curl or shell to probe with.
-func newProbeCommand(stdout io.Writer) *cobra.Command {
+// NewProbeCommand is the monitor container's healthcheck: its image holds
+// only the monitor binary, so there is no curl or shell to probe with.
+func NewProbeCommand(stdout io.Writer) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "probe URL",
@@ -27,11 +27,11 @@ func newProbeCommand(stdout io.Writer) *cobra.Command {
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
-				return checksFailed(fmt.Errorf("probe %s: %w", args[0], err))
+				return fmt.Errorf("probe %s: %w", args[0], err)
 			}
 			defer resp.Body.Close()
 			if resp.StatusCode/100 != 2 {
-				return checksFailed(fmt.Errorf("probe %s: %s", args[0], resp.Status))
+				return fmt.Errorf("probe %s: %s", args[0], resp.Status)
 			}
 			fmt.Fprintln(stdout, resp.Status)
 			return nil

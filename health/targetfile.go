@@ -1,4 +1,4 @@
-package cli
+package health
 
 import (
 	"encoding/json"
@@ -7,25 +7,24 @@ import (
 	"strings"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
-	"github.com/platform-team/redis-sentinel/health"
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
-// loadTargetFile reads a monitor target file (cluster.MonitorTarget) and the
+// LoadTargetFile reads a monitor target file (cluster.MonitorTarget) and the
 // password and CA files it names: how the deployed monitor learns its
 // cluster without a secret in argv or env.
-func loadTargetFile(path string) (verify.Target, health.ClusterInfo, error) {
+func LoadTargetFile(path string) (verify.Target, ClusterInfo, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return verify.Target{}, health.ClusterInfo{}, fmt.Errorf("target file: %w", err)
+		return verify.Target{}, ClusterInfo{}, fmt.Errorf("target file: %w", err)
 	}
 	var file cluster.MonitorTarget
 	if err := json.Unmarshal(raw, &file); err != nil {
-		return verify.Target{}, health.ClusterInfo{}, fmt.Errorf("target file %s: %w", path, err)
+		return verify.Target{}, ClusterInfo{}, fmt.Errorf("target file %s: %w", path, err)
 	}
 	password, err := os.ReadFile(file.PasswordFile)
 	if err != nil {
-		return verify.Target{}, health.ClusterInfo{}, fmt.Errorf("target file %s: passwordFile: %w", path, err)
+		return verify.Target{}, ClusterInfo{}, fmt.Errorf("target file %s: passwordFile: %w", path, err)
 	}
 	t := verify.Target{
 		Sentinels:  file.Sentinels,
@@ -42,11 +41,11 @@ func loadTargetFile(path string) (verify.Target, health.ClusterInfo, error) {
 	if file.TLSCACertFile != "" {
 		ca, err := os.ReadFile(file.TLSCACertFile)
 		if err != nil {
-			return verify.Target{}, health.ClusterInfo{}, fmt.Errorf("target file %s: tlsCaCertFile: %w", path, err)
+			return verify.Target{}, ClusterInfo{}, fmt.Errorf("target file %s: tlsCaCertFile: %w", path, err)
 		}
 		if t.TLS, err = verify.TLSConfigFromPEM(string(ca)); err != nil {
-			return verify.Target{}, health.ClusterInfo{}, fmt.Errorf("target file %s: tlsCaCertFile: %w", path, err)
+			return verify.Target{}, ClusterInfo{}, fmt.Errorf("target file %s: tlsCaCertFile: %w", path, err)
 		}
 	}
-	return t, health.ClusterInfo{Name: file.Cluster, MinReplicasToWrite: file.MinReplicasToWrite}, nil
+	return t, ClusterInfo{Name: file.Cluster, MinReplicasToWrite: file.MinReplicasToWrite}, nil
 }
