@@ -218,14 +218,18 @@ func TestProgram_ValidConfigDeploysKubernetesCluster(t *testing.T) {
 		t.Fatalf("Program: %v", err)
 	}
 	want := []string{
+		"kubernetes:apps/v1:Deployment::redis-test-monitor",
 		"kubernetes:apps/v1:StatefulSet::redis-test-node",
 		"kubernetes:apps/v1:StatefulSet::redis-test-sentinel",
 		"kubernetes:batch/v1:Job::redis-test-settings",
 		"kubernetes:core/v1:ConfigMap::redis-test-data-config",
+		"kubernetes:core/v1:ConfigMap::redis-test-monitor-config",
 		"kubernetes:core/v1:ConfigMap::redis-test-sentinel-config",
 		"kubernetes:core/v1:Namespace::redis-test",
 		"kubernetes:core/v1:Secret::redis-test-auth",
+		"kubernetes:core/v1:Secret::redis-test-monitor-auth",
 		"kubernetes:core/v1:Service::redis-test-headless",
+		"kubernetes:core/v1:Service::redis-test-monitor",
 		"kubernetes:core/v1:Service::redis-test-sentinel",
 		"kubernetes:policy/v1:PodDisruptionBudget::redis-test-data",
 		"kubernetes:policy/v1:PodDisruptionBudget::redis-test-sentinel",

@@ -3,7 +3,8 @@
 // ConfigMap with the rendered configs and scripts, a headless Service that
 // names every pod, a StatefulSet of data nodes and one of sentinels (each with
 // claims, probes and a disruption budget), a client Service for the
-// sentinels, and a Job that applies live settings.
+// sentinels, a Job that applies live settings, and the always-on monitor
+// (a Deployment and its Service, see monitor.go).
 //
 // Sentinels run in their own StatefulSet, not as sidecars: deleting or
 // draining a data pod (the master above all) then never takes a sentinel with
@@ -19,6 +20,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
+	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/components/render"
@@ -50,6 +52,8 @@ type KubeSentinelCluster struct {
 	Sentinels *appsv1.StatefulSet
 	// SentinelService is the in-cluster host:port of the sentinels' client Service.
 	SentinelService pulumi.StringOutput
+	// Monitor is the always-on monitor's Deployment (nil with monitor: false).
+	Monitor *appsv1.Deployment
 }
 
 // NewKubeSentinelCluster creates the cluster. The spec must already be
@@ -131,16 +135,35 @@ func (b builder) build(c *KubeSentinelCluster) error {
 	if c.Nodes, err = b.nodeSet(namespace, refs, headless); err != nil {
 		return err
 	}
-	if b.spec.Mode != cluster.ModeSentinel {
+	// What the monitor waits for: the data nodes, with Sentinel the settings
+	// applied (after every sentinel is ready).
+	upFirst := []pulumi.Resource{c.Nodes}
+	if b.spec.Mode == cluster.ModeSentinel {
+		settings, err := b.sentinels(c, namespace, refs, headless)
+		if err != nil {
+			return err
+		}
+		upFirst = []pulumi.Resource{settings}
+	}
+	if !b.spec.Monitor.IsEnabled() {
 		return nil
 	}
+	c.Monitor, err = b.monitor(namespace, upFirst)
+	return err
+}
+
+// sentinels adds the sentinels, their client Service and the settings Job,
+// which it returns.
+func (b builder) sentinels(c *KubeSentinelCluster, namespace pulumi.StringInput, refs configRefs, headless *corev1.Service) (*batchv1.Job, error) {
 	// Sentinels start once the data nodes are ready, so their first view of
 	// the cluster is the bootstrapped one.
-	if c.Sentinels, err = b.sentinelSet(namespace, refs, headless, c.Nodes); err != nil {
-		return err
+	sentinels, err := b.sentinelSet(namespace, refs, headless, c.Nodes)
+	if err != nil {
+		return nil, err
 	}
+	c.Sentinels = sentinels
 	if err := b.sentinelService(namespace); err != nil {
-		return err
+		return nil, err
 	}
 	return b.settingsJob(namespace, refs, c.Nodes, c.Sentinels)
 }

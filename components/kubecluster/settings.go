@@ -30,7 +30,7 @@ func settingsSources(s cluster.Spec, refs configRefs) corev1.VolumeProjectionArr
 // timer change replaces only this Job (a Job's template is immutable): the
 // live processes are updated in place and no pod restarts. The Job is
 // auto-named, so the replacement runs before the old Job is deleted.
-func (b builder) settingsJob(namespace pulumi.StringInput, refs configRefs, nodes, sentinels *appsv1.StatefulSet) error {
+func (b builder) settingsJob(namespace pulumi.StringInput, refs configRefs, nodes, sentinels *appsv1.StatefulSet) (*batchv1.Job, error) {
 	name := b.spec.SettingsJobName()
 	passwordOnly := corev1.VolumeArgs{
 		Name: pulumi.String(volumeRun),
@@ -39,7 +39,7 @@ func (b builder) settingsJob(namespace pulumi.StringInput, refs configRefs, node
 			Sources:     settingsSources(b.spec, refs),
 		},
 	}
-	_, err := batchv1.NewJob(b.ctx, name, &batchv1.JobArgs{
+	return batchv1.NewJob(b.ctx, name, &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{Namespace: namespace, Labels: labels(b.spec, cluster.RoleSettings)},
 		Spec: batchv1.JobSpecArgs{
 			BackoffLimit: pulumi.Int(2),
@@ -64,5 +64,4 @@ func (b builder) settingsJob(namespace pulumi.StringInput, refs configRefs, node
 			},
 		},
 	}, pulumi.Parent(b.parent), pulumi.DependsOn([]pulumi.Resource{nodes, sentinels}))
-	return err
 }

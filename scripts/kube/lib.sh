@@ -31,6 +31,8 @@ ETCD_PEER=127.0.0.1:2380
 CONTAINERD_SOCK=$RUN/containerd/containerd.sock
 PAUSE_IMAGE=$(cat "$TOOLS/images/pause.name" 2>/dev/null || echo registry.k8s.io/pause:3.10.2)
 REDIS_IMAGE=${KUBE_REDIS_IMAGE:-redis-sentinel-local:7.0.15}
+# The monitor every stack deploys (monitorImage); scripts/build-image.sh builds both.
+MONITOR_IMAGE=${KUBE_MONITOR_IMAGE:-redis-sentinel-monitor:local}
 PV_COUNT=${KUBE_PV_COUNT:-12}
 PV_SIZE=${KUBE_PV_SIZE:-20Gi}
 KUBECONFIG_FILE=$RUN/kubeconfig

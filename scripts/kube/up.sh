@@ -249,20 +249,26 @@ EOF
     log "importing $PAUSE_IMAGE"
     ctrk images import "$TOOLS/images/pause.tar" >/dev/null
   fi
-  local ref=docker.io/library/$REDIS_IMAGE
-  if docker image inspect "$REDIS_IMAGE" >/dev/null 2>&1; then
-    local want have
-    want=$(docker image inspect -f '{{.Id}}' "$REDIS_IMAGE")
-    have=$(ctrk images ls | awk -v r="$ref" '$1 == r {print $3}')
-    # docker save's config digest is the Docker image id, which ctr lists as the target's
-    # config; simplest robust check: re-import when the recorded id differs.
-    if [ "$(cat "$RUN/containerd/redis-image.id" 2>/dev/null)" != "$want" ] || [ -z "$have" ]; then
-      log "importing $REDIS_IMAGE from Docker"
-      docker save "$REDIS_IMAGE" | ctrk images import - >/dev/null
-      echo "$want" >"$RUN/containerd/redis-image.id"
-    fi
-  else
-    log "WARNING: Docker has no $REDIS_IMAGE (build it with scripts/build-image.sh); pods using it will not start"
+  import_image "$REDIS_IMAGE" redis-image.id
+  import_image "$MONITOR_IMAGE" monitor-image.id
+}
+
+# import_image IMAGE ID_FILE: copies IMAGE from Docker into our containerd (as
+# docker.io/library/IMAGE) unless containerd has it and ID_FILE (under $RUN/containerd)
+# records the Docker image id it came from. docker save's config digest is the Docker
+# image id, which ctr lists as the target's config; simplest robust check: re-import
+# when the recorded id differs.
+import_image() {
+  local image=$1 id_file=$RUN/containerd/$2 want
+  if ! docker image inspect "$image" >/dev/null 2>&1; then
+    log "WARNING: Docker has no $image (build it with scripts/build-image.sh); pods using it will not start"
+    return
+  fi
+  want=$(docker image inspect -f '{{.Id}}' "$image")
+  if [ "$(cat "$id_file" 2>/dev/null)" != "$want" ] || ! has_image "docker.io/library/$image"; then
+    log "importing $image from Docker"
+    docker save "$image" | ctrk images import - >/dev/null
+    echo "$want" >"$id_file"
   fi
 }
 
