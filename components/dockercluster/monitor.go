@@ -65,6 +65,9 @@ func (b builder) monitor(network *docker.Network) (*docker.Container, error) {
 		StopTimeout:       pulumi.Int(stopGracePeriodSecs),
 		MemoryReservation: pulumi.Int(32),
 		Memory:            pulumi.Int(128),
-		Labels:            containerLabels(b.spec, cluster.RoleMonitor, -1),
+		// Memory and swap together = memory: no swap. Left unset, Docker
+		// reads back twice the memory and every up would report a diff.
+		MemorySwap: pulumi.Int(128),
+		Labels:     containerLabels(b.spec, cluster.RoleMonitor, -1),
 	}, pulumi.Parent(b.parent))
 }
