@@ -76,6 +76,9 @@ type DrillResult struct {
 	MastersSeen int `json:"mastersSeen"`
 	// Health is the health check after the drill; it must pass.
 	Health Report `json:"health"`
+	// Timeline is every write, master sample and phase of the drill (for
+	// --plot); left out of the JSON report.
+	Timeline *Timeline `json:"-"`
 }
 
 // ErrUnhealthy means the cluster failed its health checks before or after a drill.
@@ -101,9 +104,9 @@ func (c *Checker) Drill(ctx context.Context, kind DrillKind, o DrillOptions) (Dr
 // RunFault runs one drill: pre-check → inject → poll with deadline → heal →
 // post-check, with a background writer through the Sentinel client and a
 // sampler of every node's role the whole time.
-func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (DrillResult, error) {
+func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (res DrillResult, err error) {
 	o = o.withDefaults()
-	res := DrillResult{Kind: f.Name}
+	res = DrillResult{Kind: f.Name}
 	pre := c.Check(ctx)
 	if !pre.Passed() {
 		return res, fmt.Errorf("before %s drill: %w: %v", f.Name, ErrUnhealthy, pre.Failed())
@@ -111,13 +114,20 @@ func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (DrillR
 	res.OldMaster = pre.Master
 	o.progress("%s drill: master %s, writer every %s", f.Name, res.OldMaster, o.WriteInterval)
 
+	timeline := &Timeline{Start: time.Now()}
+	var phases marks
 	w, stopWriter := c.startWriter(ctx, o.WriteInterval, o.WaitReplicas)
 	defer stopWriter()
 	roles, stopRoles := c.startRoleSampler(ctx)
 	defer stopRoles()
+	defer func() {
+		timeline.End, timeline.Writes, timeline.Masters, timeline.Marks = time.Now(), w.writeSamples(), roles.masterSamples(), phases.all()
+		res.Timeline = timeline
+	}()
 	time.Sleep(writerWarmup)
 
 	faultAt := time.Now()
+	phases.add(faultAt, MarkFault, f.Name)
 	handle, err := f.Inject(ctx, res.OldMaster)
 	if err != nil {
 		return res, fmt.Errorf("%s: inject: %w", f.Name, err)
@@ -128,6 +138,7 @@ func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (DrillR
 			return nil
 		}
 		healed = true
+		phases.add(time.Now(), MarkHeal, "healed")
 		return handle.Heal(ctx)
 	}
 	defer func() { _ = heal() }()
@@ -168,6 +179,13 @@ func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (DrillR
 	o.progress("writes: %d acknowledged, %d failed, %d lost, longest gap %s; at most %d master(s) seen at once",
 		res.WritesAcked, res.WritesFailed, res.WritesLost, ms(res.WriteGap), res.MastersSeen)
 	err = c.settle(ctx, &res, o)
+	if err == nil {
+		phases.add(time.Now(), MarkHealthy, "all checks pass")
+	}
+	if res.FirstSwitch > 0 {
+		phases.add(faultAt.Add(res.FirstSwitch), MarkFirstSwitch, "first sentinel switches")
+		phases.add(faultAt.Add(res.AllAgree), MarkAllAgree, "all sentinels agree on "+res.NewMaster)
+	}
 	if res.NewMaster == "" {
 		res.NewMaster = res.Health.Master
 	}

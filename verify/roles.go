@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -9,8 +10,9 @@ import (
 // roleSampler polls every known data node's role during a drill, to report
 // how many masters existed at once (a split brain shows as 2).
 type roleSampler struct {
-	mu   sync.Mutex
-	most int
+	mu      sync.Mutex
+	most    int
+	samples []MasterSample
 }
 
 const roleSampleInterval = 50 * time.Millisecond
@@ -23,14 +25,18 @@ func (c *Checker) startRoleSampler(ctx context.Context) (*roleSampler, func()) {
 		defer close(done)
 		for {
 			addrs := c.nodeAddrs("", nil)
-			masters := 0
+			at := time.Now()
+			var masters []string
 			for _, v := range observeNodes(sctx, c.nodeClients(addrs), addrs) {
 				if v.Role == "master" {
-					masters++
+					masters = append(masters, v.Addr)
 				}
 			}
 			s.mu.Lock()
-			s.most = max(s.most, masters)
+			if sctx.Err() == nil {
+				s.most = max(s.most, len(masters))
+				s.samples = append(s.samples, MasterSample{At: at, Masters: masters})
+			}
 			s.mu.Unlock()
 			select {
 			case <-sctx.Done():
@@ -47,4 +53,10 @@ func (s *roleSampler) mostMasters() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.most
+}
+
+func (s *roleSampler) masterSamples() []MasterSample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.samples)
 }

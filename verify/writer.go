@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -21,10 +22,11 @@ type writer struct {
 	// that many replicas have it: what an app needing durability does.
 	replicas int
 
-	mu     sync.Mutex
-	acked  []ackedWrite
-	failed int
-	seq    int
+	mu      sync.Mutex
+	acked   []ackedWrite
+	failed  int
+	seq     int
+	samples []WriteSample
 }
 
 type ackedWrite struct {
@@ -58,10 +60,15 @@ func (w *writer) writeOne(ctx context.Context) {
 	w.seq++
 	seq := w.seq
 	w.mu.Unlock()
+	start := time.Now()
 	err := w.push(ctx, seq)
 	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if ctx.Err() != nil { // stopped mid-write: neither a failure nor an ack
+		return
+	}
+	w.samples = append(w.samples, WriteSample{At: start, Latency: now.Sub(start), OK: err == nil})
 	if err != nil {
 		w.failed++
 		return
@@ -111,6 +118,13 @@ func (w *writer) stats() writeStats {
 		}
 	}
 	return s
+}
+
+// writeSamples returns every write attempt so far.
+func (w *writer) writeSamples() []WriteSample {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.samples)
 }
 
 // ackedAfter reports whether a write was acknowledged after t.

@@ -25,6 +25,7 @@ type drillOptions struct {
 	wait     int
 	deadline time.Duration
 	asJSON   bool
+	plot     string
 	// kubeContext is the kubeconfig context of pod-delete ("" for the current one).
 	kubeContext string
 }
@@ -50,6 +51,7 @@ func newDrillCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().IntVar(&o.wait, "wait-replicas", 0, "a write counts as acknowledged once WAIT confirms this many replicas (0: the master's reply alone)")
 	cmd.Flags().DurationVar(&o.deadline, "deadline", 60*time.Second, "bound on each wait (failover, recovery, health)")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print results as JSON")
+	bindPlot(cmd.Flags(), &o.plot)
 	cmd.Flags().StringVar(&o.kubeContext, "kube-context", "", "kubeconfig context for pod-delete ($KUBECONFIG rules; default: the current context)")
 	return cmd
 }
@@ -88,11 +90,15 @@ func runDrill(ctx context.Context, kind verify.DrillKind, o drillOptions, stdout
 		res, err := drill(ctx, opts)
 		if err != nil {
 			_ = printDrill(stdout, append(results, res), o.asJSON)
+			_ = writePlot(stderr, o.plot, fmt.Sprintf("%s drill (failed)", kind), append(results, res))
 			return checksFailed(fmt.Errorf("%s drill run %d: %w", kind, run, err))
 		}
 		results = append(results, res)
 	}
-	return printDrill(stdout, results, o.asJSON)
+	if err := printDrill(stdout, results, o.asJSON); err != nil {
+		return err
+	}
+	return writePlot(stderr, o.plot, fmt.Sprintf("%s drill, %d run(s), stack %s", kind, len(results), o.target.stack), results)
 }
 
 // faultsFor picks the fault injector for the stack's platform; only the crash

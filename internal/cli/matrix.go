@@ -23,6 +23,7 @@ type matrixOptions struct {
 	wait     int
 	deadline time.Duration
 	asJSON   bool
+	plot     string
 }
 
 func newMatrixCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -41,6 +42,7 @@ func newMatrixCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().IntVar(&o.wait, "wait-replicas", 1, "a write counts as acknowledged once WAIT confirms this many replicas (0: the master's reply alone)")
 	cmd.Flags().DurationVar(&o.deadline, "deadline", 60*time.Second, "bound on each wait")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print rows as JSON")
+	bindPlot(cmd.Flags(), &o.plot)
 	return cmd
 }
 
@@ -84,6 +86,13 @@ func runMatrix(ctx context.Context, o matrixOptions, stdout, stderr io.Writer) e
 		err = faultmatrix.PrintTable(stdout, rows)
 	}
 	if err != nil {
+		return err
+	}
+	results := make([]verify.DrillResult, len(rows))
+	for i, r := range rows {
+		results[i] = r.Result
+	}
+	if err := writePlot(stderr, o.plot, "fault matrix, stack "+deployed.Name, results); err != nil {
 		return err
 	}
 	if !faultmatrix.Passed(rows) {

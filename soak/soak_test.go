@@ -1,0 +1,64 @@
+package soak
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/platform-team/redis-sentinel/verify"
+)
+
+var testKinds = []Kind{{Name: "kill", MayOverlap: true}, {Name: "pause", MayOverlap: true}, {Name: "restart-all"}}
+
+func TestPlan_SameSeedSameSchedule(t *testing.T) {
+	a := Plan(42, testKinds, 10*time.Minute, Options{})
+	b := Plan(42, testKinds, 10*time.Minute, Options{})
+	c := Plan(43, testKinds, 10*time.Minute, Options{})
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("seed 42 drew two different schedules")
+	}
+	if reflect.DeepEqual(a, c) {
+		t.Fatal("seeds 42 and 43 drew the same schedule")
+	}
+	var total time.Duration
+	overlaps := 0
+	for i, p := range a {
+		total += p.Hold + p.Gap
+		if p.Overlap {
+			overlaps++
+			if p.Gap != 0 || p.Kind == "restart-all" || a[i+1].Kind == "restart-all" {
+				t.Errorf("entry %d overlaps with a gap or with restart-all: %+v → %+v", i, p, a[i+1])
+			}
+		}
+		if p.Hold < 500*time.Millisecond || p.Hold > 8*time.Second {
+			t.Errorf("entry %d hold %s outside the defaults", i, p.Hold)
+		}
+	}
+	if total < 5*time.Minute || overlaps == 0 || len(a) < 20 {
+		t.Errorf("%d faults, %d overlapping, %s of holds and gaps for 10 minutes", len(a), overlaps, total)
+	}
+}
+
+func TestFigures_OutageAndAvailability(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	var writes []verify.WriteSample
+	for ms := 0; ms < 1000; ms += 10 { // acked every 10 ms but for a hole at 300-700
+		writes = append(writes, verify.WriteSample{At: at(ms), Latency: time.Millisecond, OK: ms < 300 || ms >= 700})
+	}
+	acks := ackTimes(writes)
+	if got := longestGap(acks, at(250), at(900)); got != 410*time.Millisecond {
+		t.Errorf("longest gap %s, want 410ms (291 → 701)", got)
+	}
+	if got := longestGap(acks, at(400), at(500)); got != 100*time.Millisecond {
+		t.Errorf("gap inside the hole %s, want the whole window", got)
+	}
+	if got := availability(writes, t0, at(1000), 10*time.Millisecond); got < 0.59 || got > 0.61 {
+		t.Errorf("availability %.3f, want 0.60", got)
+	}
+	runs := []FaultRun{{Kind: "kill", Outage: time.Second}, {Kind: "kill", Outage: 3 * time.Second, TimeToHealth: time.Second}, {Kind: "pause", Overlap: true}}
+	f := figures(runs)
+	if f["kill"].Count != 2 || f["kill"].OutageMax != 3*time.Second || f["kill"].OutageP50 != time.Second || f["pause"].Overlapped != 1 {
+		t.Errorf("figures %+v", f)
+	}
+}
