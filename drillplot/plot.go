@@ -74,7 +74,6 @@ func Write(tl verify.Timeline, title, path string) error {
 	return f.Close()
 }
 
-
 // plots builds the two panels.
 func plots(tl verify.Timeline, title string) (*plot.Plot, *plot.Plot, error) {
 	sec := func(at time.Time) float64 { return at.Sub(tl.Start).Seconds() }
