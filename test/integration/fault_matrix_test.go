@@ -6,10 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platform-team/redis-sentinel/automation"
-	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/internal/faultmatrix"
-	"github.com/platform-team/redis-sentinel/internal/stacktest"
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
@@ -21,27 +18,7 @@ import (
 func TestFaultMatrix_FastSubset(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	d := stacktest.NewDocker(t, ctx, 1, map[string]string{
-		cluster.KeyMinReplicasToWrite: "1",
-		cluster.KeyMinReplicasMaxLag:  "2",
-		cluster.KeyACL:                "true",
-		cluster.KeyTLS:                "true",
-	})
-	res, _ := d.Up(ctx)
-	deployed, err := automation.DeployedFromOutputs(res.Outputs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := deployed.Target(true)
-	stacktest.RequireHealthy(t, ctx, target)
-	checker, err := verify.NewChecker(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer checker.Close()
-
-	env := faultmatrix.Env{Host: d.Host, Cluster: d.Name, Network: cluster.Spec{Name: d.Name}.NetworkName(), DownAfter: time.Duration(deployed.Timers.DownAfterMilliseconds) * time.Millisecond,
-		AdminUser: deployed.AdminUser}
+	_, _, checker, env := securedStack(t, ctx, 1)
 	var cases []faultmatrix.Case
 	for _, c := range faultmatrix.Cases(env) {
 		if c.Fast {
