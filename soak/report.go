@@ -13,8 +13,8 @@ type Report struct {
 	Seed     uint64        `json:"seed"`
 	Duration time.Duration `json:"durationNs"`
 	// Availability is the share of write slots (one per WriteInterval since
-	// the start) whose write was acknowledged; a slot with no attempt (the
-	// writer was blocked on a hung one) counts as failed.
+	// the start) covered by a write that was acknowledged: slots inside a
+	// failed or hung write, or with none in flight, count as unavailable.
 	Availability float64            `json:"availability"`
 	Writes       verify.WriteReport `json:"writes"`
 	Reads        verify.ReadReport  `json:"reads"`
@@ -104,20 +104,33 @@ func longestGap(acks []time.Time, from, to time.Time) time.Duration {
 	return max(longest, to.Sub(prev))
 }
 
-// availability is the share of interval-long slots whose write (the one
-// that started in it) was acknowledged.
+// availability is the share of interval-long slots covered by an
+// acknowledged write: from the moment it was sent to its acknowledgement. A
+// slow write that succeeds covers every slot it spans (the client could
+// write, just slower); slots spent in a write that failed, or with no write
+// in flight at all, are unavailable.
 func availability(writes []verify.WriteSample, start, end time.Time, interval time.Duration) float64 {
 	slots := int(end.Sub(start) / interval)
 	if slots == 0 {
 		return 0
 	}
-	hit := map[int]bool{}
+	hit := make([]bool, slots+1)
 	for _, w := range writes {
-		if w.OK {
-			hit[int(w.At.Sub(start)/interval)] = true
+		if !w.OK {
+			continue
+		}
+		from, to := int(w.At.Sub(start)/interval), int(w.At.Add(w.Latency).Sub(start)/interval)
+		for i := max(from, 0); i <= min(to, slots); i++ {
+			hit[i] = true
 		}
 	}
-	return min(float64(len(hit))/float64(slots), 1)
+	n := 0
+	for _, h := range hit[:slots] {
+		if h {
+			n++
+		}
+	}
+	return float64(n) / float64(slots)
 }
 
 func figures(runs []FaultRun) map[string]KindFigures {

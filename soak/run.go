@@ -102,11 +102,15 @@ func runOne(ctx context.Context, checker *verify.Checker, rec *verify.Recorder, 
 	}
 	healedAt := time.Now()
 	rec.Mark(healedAt, verify.MarkHeal, kind.Name)
-	if err := handle.Heal(ctx); err != nil {
+	// Heal even when the soak was interrupted: never leave a fault behind.
+	if err := handle.Heal(context.WithoutCancel(ctx)); err != nil {
 		run.Err = errors.Join(errors.New(run.Err), fmt.Errorf("heal: %w", err)).Error()
 		return run
 	}
 	run.HealedAt = healedAt.Sub(start)
+	if ctx.Err() != nil { // interrupted: healed, nothing more to measure
+		return run
+	}
 	if !p.Overlap {
 		took, err := awaitHealth(ctx, checker, o.HealDeadline)
 		if err != nil {

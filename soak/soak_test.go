@@ -56,6 +56,11 @@ func TestFigures_OutageAndAvailability(t *testing.T) {
 	if got := availability(writes, t0, at(1000), 10*time.Millisecond); got < 0.59 || got > 0.61 {
 		t.Errorf("availability %.3f, want 0.60", got)
 	}
+	// One slow write that succeeds covers the slots it spans; a failed one does not.
+	slow := []verify.WriteSample{{At: at(0), Latency: 45 * time.Millisecond, OK: true}, {At: at(50), Latency: 45 * time.Millisecond}}
+	if got := availability(slow, t0, at(100), 10*time.Millisecond); got != 0.5 {
+		t.Errorf("availability with a slow ack then a failure %.2f, want 0.50", got)
+	}
 	runs := []FaultRun{{Kind: "kill", Outage: time.Second}, {Kind: "kill", Outage: 3 * time.Second, TimeToHealth: time.Second}, {Kind: "pause", Overlap: true}}
 	f := figures(runs)
 	if f["kill"].Count != 2 || f["kill"].OutageMax != 3*time.Second || f["kill"].OutageP50 != time.Second || f["pause"].Overlapped != 1 {

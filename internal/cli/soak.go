@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -66,6 +68,10 @@ func runSoak(ctx context.Context, o soakOptions, stdout, stderr io.Writer) error
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	// Ctrl-C ends the soak early: the fault in force is healed and the
+	// report covers what ran.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	target, deployed, err := o.target.resolve(ctx)
 	if err != nil {
 		return err
