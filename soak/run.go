@@ -25,7 +25,10 @@ type FaultRun struct {
 	// TimeToHealth is from the heal until every check passes; 0 when the
 	// next fault was injected first (Overlap).
 	TimeToHealth time.Duration `json:"timeToHealthNs"`
-	Err          string        `json:"error,omitempty"`
+	// LostBy counts acknowledged writes found missing once this fault
+	// healed (and not before): what it cost.
+	LostBy int    `json:"lostBy"`
+	Err    string `json:"error,omitempty"`
 }
 
 // Run executes the plan until it is done or o.Duration has passed, whichever
@@ -44,6 +47,7 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 	start := time.Now()
 	var runs []FaultRun
 	var unhealed []string
+	lostSoFar := 0
 	for i, p := range plan {
 		if time.Since(start) >= o.Duration || ctx.Err() != nil {
 			break
@@ -53,6 +57,11 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 			return Report{}, fmt.Errorf("soak: plan names unknown fault %q", p.Kind)
 		}
 		run := runOne(ctx, checker, rec, kind, p, start, o)
+		if !p.Overlap && run.Err == "" {
+			if lost, err := rec.Lost(ctx); err == nil {
+				run.LostBy, lostSoFar = lost-lostSoFar, lost
+			}
+		}
 		runs = append(runs, run)
 		o.Progress(fmt.Sprintf("%4d  %-14s hold %-6s %s", i+1, p.Kind, p.Hold.Round(100*time.Millisecond), describe(run)))
 		if run.Err != "" {
@@ -95,6 +104,13 @@ func runOne(ctx context.Context, checker *verify.Checker, rec *verify.Recorder, 
 		return run
 	}
 	sleep(ctx, p.Hold)
+	if kind.Master && (kind.MustFailOver || p.Hold >= o.DownAfter/2) {
+		// Past half of down-after a failover may be under way: heal only
+		// once every sentinel names the new master (see Kind.Master).
+		if m := awaitNewMaster(ctx, checker, run.MasterBefore, o.HealDeadline); m == "" {
+			run.Err = "no failover away from the faulty master"
+		}
+	}
 	if m := checker.AgreedMaster(ctx); m != "" && m != run.MasterBefore {
 		if err := handle.Switched(ctx, m); err != nil {
 			run.Err = "after the switch: " + err.Error()
@@ -137,6 +153,18 @@ func awaitHealth(ctx context.Context, checker *verify.Checker, within time.Durat
 	return 0, fmt.Errorf("not healthy within %s: %v", within, last.Failed())
 }
 
+// awaitNewMaster waits until every answering sentinel names a master other than old.
+func awaitNewMaster(ctx context.Context, checker *verify.Checker, old string, within time.Duration) string {
+	start := time.Now()
+	for time.Since(start) < within && ctx.Err() == nil {
+		if m := checker.AgreedMaster(ctx); m != "" && m != old {
+			return m
+		}
+		sleep(ctx, 20*time.Millisecond)
+	}
+	return ""
+}
+
 func awaitAgreedMaster(ctx context.Context, checker *verify.Checker, within time.Duration) string {
 	start := time.Now()
 	for time.Since(start) < within && ctx.Err() == nil {
@@ -161,6 +189,8 @@ func describe(r FaultRun) string {
 		return "FAILED: " + r.Err
 	case r.Overlap:
 		return fmt.Sprintf("master %s → %s, next fault injected while healing", r.MasterBefore, r.MasterAfter)
+	case r.LostBy > 0:
+		return fmt.Sprintf("master %s → %s, healthy %s after the heal, %d ACKNOWLEDGED WRITES LOST", r.MasterBefore, r.MasterAfter, r.TimeToHealth.Round(10*time.Millisecond), r.LostBy)
 	default:
 		return fmt.Sprintf("master %s → %s, healthy %s after the heal", r.MasterBefore, r.MasterAfter, r.TimeToHealth.Round(10*time.Millisecond))
 	}

@@ -24,6 +24,16 @@ type Kind struct {
 	// one is still healing (see Options.OverlapChance); faults that take
 	// every process down at once may not.
 	MayOverlap bool
+	// Master says the fault takes the master out (kill, pause, partition).
+	// Sentinel's failover cannot protect a write a master acknowledges while
+	// it comes back mid-failover, so such a fault is healed only outside
+	// that window: before a failover can start (hold under half of
+	// down-after), or once every sentinel names the new master.
+	Master bool
+	// MustFailOver: the fault is never healed before the failover completes
+	// (a crashed master restarted first comes back without the writes its
+	// AOF had not yet synced, and its replicas resync from it).
+	MustFailOver bool
 }
 
 // Planned is one entry of the schedule.
@@ -37,7 +47,8 @@ type Planned struct {
 }
 
 // Plan draws the schedule for duration from seed: the same seed, kinds and
-// options give the same schedule.
+// options give the same schedule. It draws for twice the duration (heals
+// take as long as they take); Run stops at the duration.
 func Plan(seed uint64, kinds []Kind, duration time.Duration, o Options) []Planned {
 	o = o.withDefaults()
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
@@ -49,7 +60,7 @@ func Plan(seed uint64, kinds []Kind, duration time.Duration, o Options) []Planne
 	}
 	var plan []Planned
 	var total time.Duration
-	for total < duration && len(kinds) > 0 {
+	for total < 2*duration && len(kinds) > 0 {
 		k := kinds[rng.IntN(len(kinds))]
 		p := Planned{Kind: k.Name, Hold: between(o.HoldMin, o.HoldMax), Gap: between(o.GapMin, o.GapMax)}
 		plan = append(plan, p)

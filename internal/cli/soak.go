@@ -96,8 +96,9 @@ func runSoak(ctx context.Context, o soakOptions, stdout, stderr io.Writer) error
 		o.seed = uint64(time.Now().UnixNano())
 	}
 	progress := progressTo(stderr, time.Second)
-	opts := soak.Options{Duration: o.duration, Seed: o.seed, WaitReplicas: o.wait, Progress: progress,
-		HoldMax: max(8*time.Second, 4*time.Duration(deployed.Timers.DownAfterMilliseconds)*time.Millisecond)}
+	downAfter := time.Duration(deployed.Timers.DownAfterMilliseconds) * time.Millisecond
+	opts := soak.Options{Duration: o.duration, Seed: o.seed, WaitReplicas: o.wait, Progress: progress, DownAfter: downAfter,
+		HoldMax: max(8*time.Second, 4*downAfter)}
 	plan := soak.Plan(o.seed, kinds, o.duration, opts)
 	progress(fmt.Sprintf("soak of %s for %s, seed %d: %d faults planned from %s", deployed.Name, o.duration, o.seed, len(plan), kindNames(kinds)))
 	report, err := soak.Run(ctx, checker, kinds, plan, opts)

@@ -13,7 +13,8 @@ import (
 )
 
 // SoakKinds are the Docker faults a soak draws from: the matrix's single
-// faults, each healed whenever the schedule says. Excluded by design: two
+// faults, each healed when the schedule says, master faults outside a
+// failover in progress (see soak.Kind.Master). Excluded by design: two
 // sentinels down at once (quorum 2 of 3 is lost, so no failover can be
 // authorized and writes stop until a sentinel returns: a wait, not a test),
 // and two faults in force at once (a fault may start while the previous one
@@ -23,9 +24,9 @@ func SoakKinds(env Env) []soak.Kind {
 	faults := dockerhost.ClusterFaults{Host: env.Host, Cluster: env.Cluster}
 	var nextSentinel atomic.Int64
 	return []soak.Kind{
-		{Name: "kill", MayOverlap: true, Fault: verify.CrashFault(faults)},
-		{Name: "pause", MayOverlap: true, Fault: containerFault("pause", verify.FailoverAllowed, 0, faults, env.Host.Pause, env.Host.Unpause)},
-		{Name: "partition", MayOverlap: true, Fault: containerFault("partition", verify.FailoverAllowed, 0, faults,
+		{Name: "kill", MayOverlap: true, Master: true, MustFailOver: true, Fault: verify.CrashFault(faults)},
+		{Name: "pause", MayOverlap: true, Master: true, Fault: containerFault("pause", verify.FailoverAllowed, 0, faults, env.Host.Pause, env.Host.Unpause)},
+		{Name: "partition", MayOverlap: true, Master: true, Fault: containerFault("partition", verify.FailoverAllowed, 0, faults,
 			func(ctx context.Context, c string) error { return env.Host.Disconnect(ctx, env.Network, c) },
 			func(ctx context.Context, c string) error { return env.Host.Connect(ctx, env.Network, c) })},
 		{Name: "sentinel-down", MayOverlap: true, Fault: verify.Fault{Name: "sentinel-down", Inject: func(ctx context.Context, _ string) (verify.FaultHandle, error) {

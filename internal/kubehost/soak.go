@@ -24,7 +24,7 @@ import (
 func SoakKinds(h *Host, within time.Duration) []soak.Kind {
 	return []soak.Kind{
 		{Name: "pod-delete", MayOverlap: true, Fault: PodDeleteFault(h, within)},
-		{Name: "pod-crash", MayOverlap: true, Fault: verify.Fault{Name: "pod-crash", Inject: func(ctx context.Context, master string) (verify.FaultHandle, error) {
+		{Name: "pod-crash", MayOverlap: true, Master: true, MustFailOver: true, Fault: verify.Fault{Name: "pod-crash", Inject: func(ctx context.Context, master string) (verify.FaultHandle, error) {
 			pod := PodOf(master)
 			uid, err := h.deleteNow(ctx, pod)
 			if err != nil {

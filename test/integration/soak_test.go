@@ -28,7 +28,7 @@ func TestSoak_ShortFixedSeed(t *testing.T) {
 	defer cancel()
 	_, _, checker, env := securedStack(t, ctx, 8)
 	kinds := faultmatrix.SoakKinds(env)
-	opts := soak.Options{Duration: 3 * time.Minute, Seed: soakSeed, WaitReplicas: 1, HoldMax: 8 * time.Second,
+	opts := soak.Options{Duration: 3 * time.Minute, Seed: soakSeed, WaitReplicas: 1, HoldMax: 8 * time.Second, DownAfter: env.DownAfter,
 		Progress: func(m string) { t.Log(m) }}
 	plan := soak.Plan(soakSeed, kinds, opts.Duration, opts)
 	report, err := soak.Run(ctx, checker, kinds, plan, opts)
