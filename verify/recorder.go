@@ -45,8 +45,9 @@ func (r *Recorder) Mark(at time.Time, kind, label string) { r.marks.add(at, kind
 func (r *Recorder) Writes() []WriteSample { return r.w.writeSamples() }
 
 // Lost counts the writes acknowledged so far that the current master does
-// not hold (a soak asks after each fault, to attribute a loss to it).
-func (r *Recorder) Lost(ctx context.Context) (int, error) { return r.w.lost(ctx) }
+// not hold (a soak asks after each fault, to attribute a loss to it). The
+// writer keeps running: only writes acknowledged before the read count.
+func (r *Recorder) Lost(ctx context.Context) (int, error) { return r.w.lostBefore(ctx, time.Now()) }
 
 // Stop stops every instrument, counts acknowledged writes missing on the
 // current master, removes the writer's key, and returns what was recorded.

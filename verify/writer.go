@@ -136,7 +136,12 @@ func (w *writer) ackedAfter(t time.Time) bool {
 
 // lost reads the list back from the current master and returns how many
 // acknowledged writes are missing from it.
-func (w *writer) lost(ctx context.Context) (int, error) {
+func (w *writer) lost(ctx context.Context) (int, error) { return w.lostBefore(ctx, time.Now()) }
+
+// lostBefore counts the writes acknowledged before cutoff that the current
+// master lacks. While the writer runs, cutoff must precede the read: a write
+// acknowledged after LRANGE ran is not in its answer, yet not lost.
+func (w *writer) lostBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	values, err := w.client.LRange(ctx, w.key, 0, -1).Result()
 	if err != nil {
 		return 0, fmt.Errorf("read back %s: %w", w.key, err)
@@ -153,7 +158,7 @@ func (w *writer) lost(ctx context.Context) (int, error) {
 	defer w.mu.Unlock()
 	missing := 0
 	for _, a := range w.acked {
-		if !present[a.seq] {
+		if a.at.Before(cutoff) && !present[a.seq] {
 			missing++
 		}
 	}
