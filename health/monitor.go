@@ -50,9 +50,6 @@ type Monitor struct {
 
 // NewMonitor watches the target with an existing checker.
 func NewMonitor(checker verify.Verifier, target verify.Target, interval time.Duration) *Monitor {
-	if target.Timeout == 0 {
-		target.Timeout = 500 * time.Millisecond
-	}
 	return &Monitor{
 		checker: checker, target: target, stats: newStatsCollector(target), interval: interval,
 		recheck: make(chan struct{}, 1), status: Status{SentinelFailovers: map[string]int{}},

@@ -47,34 +47,32 @@ func newStatsCollector(t verify.Target) *statsCollector {
 	return &statsCollector{target: t, nodes: map[string]*redis.Client{}, sents: map[string]*redis.SentinelClient{}}
 }
 
+// options are the verifier's client options with one connection per
+// process: the pass asks each once.
 func (c *statsCollector) options(addr string) *redis.Options {
-	return &redis.Options{
-		Addr: addr, Username: c.target.Username, Password: c.target.Password,
-		Dialer: c.target.EffectiveDialer(), DialTimeout: c.target.Timeout,
-		ReadTimeout: c.target.Timeout, WriteTimeout: c.target.Timeout,
-		MaxRetries: -1, PoolSize: 1,
-	}
+	o := c.target.ClientOptions(addr)
+	o.PoolSize = 1
+	return o
 }
 
 func (c *statsCollector) node(addr string) *redis.Client {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cl, ok := c.nodes[addr]; ok {
-		return cl
-	}
-	cl := redis.NewClient(c.options(addr))
-	c.nodes[addr] = cl
-	return cl
+	return cachedClient(&c.mu, c.nodes, addr, func() *redis.Client { return redis.NewClient(c.options(addr)) })
 }
 
 func (c *statsCollector) sentinel(addr string) *redis.SentinelClient {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cl, ok := c.sents[addr]; ok {
+	return cachedClient(&c.mu, c.sents, addr, func() *redis.SentinelClient { return redis.NewSentinelClient(c.options(addr)) })
+}
+
+// cachedClient returns clients[addr], creating it on first use: nodes move,
+// so the set is learned as passes run.
+func cachedClient[C any](mu *sync.Mutex, clients map[string]C, addr string, create func() C) C {
+	mu.Lock()
+	defer mu.Unlock()
+	if cl, ok := clients[addr]; ok {
 		return cl
 	}
-	cl := redis.NewSentinelClient(c.options(addr))
-	c.sents[addr] = cl
+	cl := create()
+	clients[addr] = cl
 	return cl
 }
 

@@ -48,21 +48,9 @@ func NewChecker(t Target) (*Checker, error) {
 	return c, nil
 }
 
-// options are the client options for any sentinel or node: short timeouts
-// and no retries, so a dead or hung process costs one timeout, never a hang.
-func (c *Checker) options(addr string) *redis.Options {
-	return &redis.Options{
-		Addr:         addr,
-		Username:     c.target.Username,
-		Password:     c.target.Password,
-		Dialer:       c.target.Dialer,
-		DialTimeout:  c.target.Timeout,
-		ReadTimeout:  c.target.Timeout,
-		WriteTimeout: c.target.Timeout,
-		MaxRetries:   -1,
-		PoolSize:     2,
-	}
-}
+// options are the client options for any sentinel or node (see
+// Target.ClientOptions).
+func (c *Checker) options(addr string) *redis.Options { return c.target.ClientOptions(addr) }
 
 // node returns the client for a data node, creating it on first use: the
 // master and replicas move, so the set of nodes is learned as checks run.

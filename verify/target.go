@@ -100,6 +100,24 @@ func (t Target) FailoverOptions() *redis.FailoverOptions {
 	}
 }
 
+// ClientOptions are go-redis options for one sentinel or node: the target's
+// credentials and dialer (TLS included), short timeouts and no retries, so a
+// dead or hung process costs one timeout, never a hang.
+func (t Target) ClientOptions(addr string) *redis.Options {
+	t = t.withDefaults()
+	return &redis.Options{
+		Addr:         addr,
+		Username:     t.Username,
+		Password:     t.Password,
+		Dialer:       t.Dialer,
+		DialTimeout:  t.Timeout,
+		ReadTimeout:  t.Timeout,
+		WriteTimeout: t.Timeout,
+		MaxRetries:   -1,
+		PoolSize:     2,
+	}
+}
+
 func (t Target) withDefaults() Target {
 	if t.Timeout == 0 {
 		t.Timeout = defaultTimeout
