@@ -90,7 +90,7 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 // for full health.
 func runOne(ctx context.Context, checker *verify.Checker, rec *verify.Recorder, kind Kind, p Planned, start time.Time, o Options) FaultRun {
 	run := FaultRun{Kind: kind.Name, Overlap: p.Overlap}
-	run.MasterBefore = awaitAgreedMaster(ctx, checker, o.HealDeadline)
+	run.MasterBefore = awaitMasterOtherThan(ctx, checker, "", o.HealDeadline)
 	if run.MasterBefore == "" {
 		run.Err = "the sentinels agree on no master to inject the fault into"
 		return run
@@ -107,7 +107,7 @@ func runOne(ctx context.Context, checker *verify.Checker, rec *verify.Recorder, 
 	if kind.Master && (kind.MustFailOver || p.Hold >= o.DownAfter/2) {
 		// Past half of down-after a failover may be under way: heal only
 		// once every sentinel names the new master (see Kind.Master).
-		if m := awaitNewMaster(ctx, checker, run.MasterBefore, o.HealDeadline); m == "" {
+		if m := awaitMasterOtherThan(ctx, checker, run.MasterBefore, o.HealDeadline); m == "" {
 			run.Err = "no failover away from the faulty master"
 		}
 	}
@@ -153,25 +153,15 @@ func awaitHealth(ctx context.Context, checker *verify.Checker, within time.Durat
 	return 0, fmt.Errorf("not healthy within %s: %v", within, last.Failed())
 }
 
-// awaitNewMaster waits until every answering sentinel names a master other than old.
-func awaitNewMaster(ctx context.Context, checker *verify.Checker, old string, within time.Duration) string {
+// awaitMasterOtherThan waits until every answering sentinel names one
+// master other than old ("" for any master) and returns it ("" past within).
+func awaitMasterOtherThan(ctx context.Context, checker *verify.Checker, old string, within time.Duration) string {
 	start := time.Now()
 	for time.Since(start) < within && ctx.Err() == nil {
 		if m := checker.AgreedMaster(ctx); m != "" && m != old {
 			return m
 		}
 		sleep(ctx, 20*time.Millisecond)
-	}
-	return ""
-}
-
-func awaitAgreedMaster(ctx context.Context, checker *verify.Checker, within time.Duration) string {
-	start := time.Now()
-	for time.Since(start) < within && ctx.Err() == nil {
-		if m := checker.AgreedMaster(ctx); m != "" {
-			return m
-		}
-		sleep(ctx, 50*time.Millisecond)
 	}
 	return ""
 }

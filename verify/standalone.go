@@ -38,8 +38,7 @@ func NewStandaloneChecker(t Target) (*StandaloneChecker, error) {
 	if t.Standalone == "" {
 		return nil, errors.New("no standalone node address (REDIS_HOST)")
 	}
-	c := &Checker{target: t}
-	return &StandaloneChecker{target: t, client: redis.NewClient(c.options(t.Standalone))}, nil
+	return &StandaloneChecker{target: t, client: redis.NewClient(t.ClientOptions(t.Standalone))}, nil
 }
 
 // Close closes the node's client.
