@@ -25,8 +25,11 @@ import (
 
 // Slot places a test stack on its own subnet and host ports, clear of the
 // quick-start stack and of each other: slot n uses 172.28.(200+n).0/24 and
-// host ports 18379+100n / 38379+100n. Suites own their slots:
-// test/integration 0-9, test/clients 10-19.
+// host ports 18379+100n (nodes) / 22379+100n (sentinels, monitor at +99).
+// Every port stays below Linux's ephemeral range (32768-60999): there, a
+// test's own loopback client connection can hold the port a container is
+// about to publish, and `pulumi up` fails with "address already in use".
+// Suites own their slots: test/integration 0-9, test/clients 10-19.
 type Slot int
 
 // Config is the slot's network and port settings.
@@ -34,7 +37,7 @@ func (s Slot) Config() map[string]string {
 	return map[string]string{
 		cluster.KeyDockerSubnet:           fmt.Sprintf("172.28.%d.0/24", 200+int(s)),
 		cluster.KeyDockerNodePortBase:     strconv.Itoa(18379 + 100*int(s)),
-		cluster.KeyDockerSentinelPortBase: strconv.Itoa(38379 + 100*int(s)),
+		cluster.KeyDockerSentinelPortBase: strconv.Itoa(22379 + 100*int(s)),
 	}
 }
 
