@@ -58,7 +58,7 @@ func (s Spec) MonitorUser() User {
 	if s.ACL {
 		return UserMonitor
 	}
-	return userDefault
+	return UserDefault
 }
 
 // defaultDockerMonitorPort is the last port of the sentinels' block of a

@@ -26,6 +26,7 @@ const (
 	KeyRedisPort              = "redisPort"
 	KeySentinelPort           = "sentinelPort"
 	KeyPassword               = "password"
+	KeyPreviousPassword       = "previousPassword"
 	KeyACL                    = "acl"
 	KeyTLS                    = "tls"
 	KeyDockerSubnet           = "dockerSubnet"

@@ -56,6 +56,12 @@ type Spec struct {
 	// components mark everything derived from it secret, and nothing logs it.
 	// Key: password (set with `pulumi config set --secret password`). Required.
 	Password string
+	// PreviousPassword is still accepted beside Password while a rotation is
+	// under way: with both set, every process accepts both and uses Password
+	// for its own links; clearing it removes the old one everywhere. Applied
+	// live, no process restarts (see render.CredentialsScript).
+	// Key: previousPassword (secret). Default: none.
+	PreviousPassword string
 	// ACL turns on Redis ACL users (see User): the default user is disabled
 	// everywhere, sentinels reach data nodes as a user limited to what Sentinel
 	// needs, replicas as a replication user, the app as a user without admin or

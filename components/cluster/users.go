@@ -24,8 +24,8 @@ const (
 	// UserMonitor is the always-on monitor's user: read-only commands, plus
 	// writes under MonitorKeyPrefix for its round-trip check.
 	UserMonitor User = "monitor"
-	// userDefault is Redis's built-in user: the only one without ACL.
-	userDefault User = "default"
+	// UserDefault is Redis's built-in user: the only one without ACL.
+	UserDefault User = "default"
 )
 
 // AdminUser is who the cluster's tooling authenticates as: admin with ACL,
@@ -34,7 +34,7 @@ func (s Spec) AdminUser() User {
 	if s.ACL {
 		return UserAdmin
 	}
-	return userDefault
+	return UserDefault
 }
 
 // UserPassword is u's password. Admin (and everyone without ACL) uses the
@@ -42,10 +42,37 @@ func (s Spec) AdminUser() User {
 // one secret yields distinct credentials and a leaked app password reveals
 // neither the admin's nor the others'.
 func (s Spec) UserPassword(u User) string {
-	if !s.ACL || u == UserAdmin || u == userDefault {
-		return s.Password
+	return s.userPasswordFrom(s.Password, u)
+}
+
+// AcceptedPasswords are the passwords u may authenticate with: the current
+// one first, then during a rotation the one derived from PreviousPassword.
+func (s Spec) AcceptedPasswords(u User) []string {
+	accepted := []string{s.UserPassword(u)}
+	if s.PreviousPassword != "" {
+		accepted = append(accepted, s.userPasswordFrom(s.PreviousPassword, u))
 	}
-	mac := hmac.New(sha256.New, []byte(s.Password))
+	return accepted
+}
+
+// Users are the users a role's processes define: every ACL user on data
+// nodes, the ones with a business on a sentinel there; without ACL, default.
+func (s Spec) Users(role Role) []User {
+	switch {
+	case !s.ACL:
+		return []User{UserDefault}
+	case role == RoleSentinel:
+		return []User{UserAdmin, UserApp, UserMonitor}
+	default:
+		return []User{UserAdmin, UserReplication, UserSentinel, UserApp, UserMonitor}
+	}
+}
+
+func (s Spec) userPasswordFrom(password string, u User) string {
+	if !s.ACL || u == UserAdmin || u == UserDefault {
+		return password
+	}
+	mac := hmac.New(sha256.New, []byte(password))
 	mac.Write([]byte("redis-sentinel/acl/" + string(u)))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
@@ -55,4 +82,20 @@ func (s Spec) UserPassword(u User) string {
 func PasswordHash(password string) string {
 	sum := sha256.Sum256([]byte(password))
 	return "#" + hex.EncodeToString(sum[:])
+}
+
+// ReplicationUser is who replicas authenticate as on their master.
+func (s Spec) ReplicationUser() User {
+	if s.ACL {
+		return UserReplication
+	}
+	return UserDefault
+}
+
+// SentinelUser is who sentinels authenticate as on data nodes.
+func (s Spec) SentinelUser() User {
+	if s.ACL {
+		return UserSentinel
+	}
+	return UserDefault
 }

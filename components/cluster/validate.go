@@ -59,7 +59,11 @@ func Validate(s Spec) error {
 	v.port(KeyRedisPort, s.Ports.Redis)
 	v.port(KeySentinelPort, s.Ports.Sentinel)
 	v.check(s.Ports.Redis != s.Ports.Sentinel, KeySentinelPort, "must differ from redisPort")
-	validatePassword(&v, s.Password)
+	validatePassword(&v, KeyPassword, s.Password)
+	if s.PreviousPassword != "" {
+		validatePassword(&v, KeyPreviousPassword, s.PreviousPassword)
+		v.check(s.PreviousPassword != s.Password, KeyPreviousPassword, "equals password: set it to the password being replaced, or remove it")
+	}
 	switch s.Platform {
 	case PlatformDocker:
 		validateDocker(&v, s)
@@ -86,16 +90,16 @@ func validateSentinelMode(v *validator, s Spec) {
 	v.check(w.MinReplicasMaxLagSeconds >= 1, KeyMinReplicasMaxLag, fmt.Sprintf("must be at least 1 second, got %d", w.MinReplicasMaxLagSeconds))
 }
 
-func validatePassword(v *validator, password string) {
+func validatePassword(v *validator, key, password string) {
 	switch {
 	case password == "":
-		v.add(KeyPassword, "is required: pulumi config set --secret password <value>")
+		v.add(key, "is required: pulumi config set --secret "+key+" <value>")
 	case len(password) < MinPasswordLength:
-		v.add(KeyPassword, fmt.Sprintf("is too weak: use at least %d characters", MinPasswordLength))
+		v.add(key, fmt.Sprintf("is too weak: use at least %d characters", MinPasswordLength))
 	case distinctRunes(password) < 6:
-		v.add(KeyPassword, "is too weak: use at least 6 different characters")
+		v.add(key, "is too weak: use at least 6 different characters")
 	}
-	v.check(!strings.ContainsAny(password, "\r\n\x00"), KeyPassword, "must not contain line breaks or NUL")
+	v.check(!strings.ContainsAny(password, "\r\n\x00"), key, "must not contain line breaks or NUL")
 }
 
 func validateDocker(v *validator, s Spec) {

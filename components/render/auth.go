@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
 )
@@ -19,10 +20,14 @@ import (
 // exactly the commands Redis documents for Sentinel, and the app user with
 // data commands but no @admin or @dangerous ones (CONFIG, SHUTDOWN, FLUSHALL,
 // DEBUG, REPLICAOF, ACL, KEYS ...).
+//
+// Without ACL the password is the default user's rather than requirepass:
+// a user line can hold the previous password beside the current one during a
+// rotation (requirepass holds one), and it is what Redis rewrites it to anyway.
 func RedisAuthConf(s cluster.Spec) string {
 	if !s.ACL {
 		return lines(
-			"requirepass "+confQuote(s.Password),
+			aclUser(s, cluster.UserDefault, defaultUserRules),
 			"masterauth "+confQuote(s.Password),
 		)
 	}
@@ -58,9 +63,23 @@ const monitorSentinelCommands = sentinelClientCommands + " +sentinel|ckquorum"
 // as the Redis documentation lists it.
 const sentinelCommands = "allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill"
 
-// aclUser renders an ACL user with its hashed password and rules.
+// defaultUserRules are the default user's rules without ACL: everything,
+// as requirepass leaves them.
+const defaultUserRules = "~* &* +@all"
+
+// aclUser renders an ACL user with its hashed passwords and rules.
 func aclUser(s cluster.Spec, u cluster.User, rules string) string {
-	return fmt.Sprintf("user %s on %s %s", u, cluster.PasswordHash(s.UserPassword(u)), rules)
+	return fmt.Sprintf("user %s on %s %s", u, passwordHashes(s, u), rules)
+}
+
+// passwordHashes are the hashes of every password u is accepted with.
+func passwordHashes(s cluster.Spec, u cluster.User) string {
+	accepted := s.AcceptedPasswords(u)
+	hashes := make([]string, len(accepted))
+	for i, p := range accepted {
+		hashes[i] = cluster.PasswordHash(p)
+	}
+	return strings.Join(hashes, " ")
 }
 
 // SentinelAuthConf is a sentinel's auth fragment: its own clients, its peers
@@ -74,7 +93,7 @@ func aclUser(s cluster.Spec, u cluster.User, rules string) string {
 func SentinelAuthConf(s cluster.Spec) string {
 	if !s.ACL {
 		return lines(
-			"requirepass "+confQuote(s.Password),
+			aclUser(s, cluster.UserDefault, defaultUserRules),
 			"sentinel sentinel-pass "+confQuote(s.Password),
 			fmt.Sprintf("sentinel auth-pass %s %s", s.MasterName, confQuote(s.Password)),
 		)

@@ -156,12 +156,17 @@ func TestAuthConf_PasswordQuoted(t *testing.T) {
 	s, _ := goldenSpec(t, cluster.ModeSentinel)
 	quoted := `"golden-Passw0rd-\"quoted\\"`
 	want := map[string][]string{
-		RedisAuthConf(s): {"requirepass " + quoted + "\n", "\nmasterauth " + quoted + "\n"},
+		RedisAuthConf(s): {"\nmasterauth " + quoted + "\n"},
 		SentinelAuthConf(s): {
-			"requirepass " + quoted + "\n",
 			"\nsentinel sentinel-pass " + quoted + "\n",
 			"\nsentinel auth-pass mymaster " + quoted + "\n",
 		},
+	}
+	// The clients' password itself is only ever stored hashed.
+	for _, conf := range []string{RedisAuthConf(s), SentinelAuthConf(s)} {
+		if want := "user default on " + cluster.PasswordHash(s.Password) + " ~* &* +@all\n"; !strings.HasPrefix(conf, want) {
+			t.Errorf("auth fragment does not start with %q:\n%s", want, conf)
+		}
 	}
 	for conf, lines := range want {
 		for _, line := range lines {

@@ -276,12 +276,13 @@ func TestSentinelStartScript_RestartSwapsCredentials(t *testing.T) {
 		t.Fatalf("sentinel start script: %v\n%s", err, out)
 	}
 	got := string(out)
-	if strings.Contains(got, "old-password") || strings.Contains(got, "user default") {
+	if strings.Contains(got, "old-password") || strings.Contains(got, "#0123abcd") {
 		t.Errorf("old credentials survive the restart:\n%s", got)
 	}
 	for _, want := range []string{
 		"sentinel monitor mymaster 172.28.0.1 16381 2\n", "sentinel known-replica mymaster 172.28.0.1 16379\n",
-		"sentinel auth-pass mymaster \"the-new-password-42\"\n", "requirepass \"the-new-password-42\"\n",
+		"sentinel auth-pass mymaster \"the-new-password-42\"\n",
+		"user default on " + cluster.PasswordHash("the-new-password-42") + " ~* &* +@all\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("config lacks %q:\n%s", want, got)
