@@ -46,7 +46,7 @@ func rollingUp(ctx context.Context, s auto.Stack, o Options, progress func(strin
 	if err != nil {
 		return nil, plainUp(ctx, s)
 	}
-	plan, onlyProcesses, err := plannedReplacements(ctx, s)
+	plan, credentials, onlyProcesses, err := plannedReplacements(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +54,15 @@ func rollingUp(ctx context.Context, s auto.Stack, o Options, progress func(strin
 		return nil, plainUp(ctx, s)
 	}
 	progress("rolling update: %d containers, one at a time", len(plan))
+	if len(credentials) > 0 {
+		// The replacements read their credentials from what these publish
+		// (on the first up of a stack made before the credentials volume,
+		// they do not exist yet); running processes take them live.
+		if _, err := s.Up(ctx, optup.Target(credentials), optup.SuppressProgress()); err != nil {
+			return nil, fmt.Errorf("apply credentials: %w", err)
+		}
+		progress("credentials applied live")
+	}
 	master, err := currentMaster(ctx, s, o)
 	if err != nil {
 		return nil, err
@@ -80,21 +89,31 @@ func rollingUp(ctx context.Context, s auto.Stack, o Options, progress func(strin
 }
 
 // plannedReplacements previews the update and lists the node and sentinel
-// containers it would replace; onlyProcesses is false when anything else
-// (the network, a volume) would be replaced too.
-func plannedReplacements(ctx context.Context, s auto.Stack) ([]replacement, bool, error) {
+// containers it would replace, and the credentials volume and job it would
+// create or replace; onlyProcesses is false when anything else (the network,
+// a data volume) would be replaced too.
+func plannedReplacements(ctx context.Context, s auto.Stack) ([]replacement, []string, bool, error) {
 	ch := make(chan events.EngineEvent)
 	var plan []replacement
+	var credentials []string
 	only := true
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for e := range ch {
-			if e.ResourcePreEvent == nil || e.ResourcePreEvent.Metadata.Op != apitype.OpReplace {
+			if e.ResourcePreEvent == nil {
 				continue
 			}
-			urn := e.ResourcePreEvent.Metadata.URN
+			op, urn := e.ResourcePreEvent.Metadata.Op, e.ResourcePreEvent.Metadata.URN
+			isCredentials := strings.HasSuffix(urn, "-credentials") || strings.HasSuffix(urn, "-apply-credentials")
+			if isCredentials && (op == apitype.OpCreate || op == apitype.OpReplace) {
+				credentials = append(credentials, urn)
+				continue
+			}
+			if op != apitype.OpReplace {
+				continue
+			}
 			m := processName.FindStringSubmatch(urn)
 			switch {
 			case m != nil:
@@ -110,9 +129,9 @@ func plannedReplacements(ctx context.Context, s auto.Stack) ([]replacement, bool
 	_, err := s.Preview(ctx, optpreview.EventStreams(ch))
 	wg.Wait()
 	if err != nil {
-		return nil, false, fmt.Errorf("preview: %w", err)
+		return nil, nil, false, fmt.Errorf("preview: %w", err)
 	}
-	return plan, only, nil
+	return plan, credentials, only, nil
 }
 
 // orderReplacements puts sentinels first, then data nodes, each by ordinal.

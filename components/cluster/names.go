@@ -61,6 +61,8 @@ const (
 	RoleData     Role = "data"
 	RoleSentinel Role = "sentinel"
 	RoleSettings Role = "settings"
+	// RoleCredentials is the job that applies a rotation's credentials.
+	RoleCredentials Role = "credentials"
 	// RoleMonitor is the always-on monitor (redis-sentinel serve).
 	RoleMonitor Role = "monitor"
 )
@@ -87,6 +89,12 @@ const (
 	TLSDirName         = "tls"
 	HealthcheckPath    = "/run/redis-sentinel/healthcheck.sh"
 	SettingsScriptPath = "/run/redis-sentinel/apply-settings.sh"
+	// CredentialsDir holds the credentials a rotation publishes (Docker: a
+	// volume the credentials job writes and every process mounts read-only);
+	// the job receives them in CredentialsNextDir and runs CredentialsScriptPath.
+	CredentialsDir        = "/run/redis-sentinel/credentials"
+	CredentialsNextDir    = "/run/redis-sentinel/credentials-next"
+	CredentialsScriptPath = "/run/redis-sentinel/apply-credentials.sh"
 )
 
 // NodeName is data node i's name, e.g. redis-prod-node-0.
@@ -107,6 +115,12 @@ func (s Spec) NetworkName() string { return s.Name + "-net" }
 
 // VolumeName is data node i's volume.
 func (s Spec) VolumeName(i int) string { return s.NodeName(i) + "-data" }
+
+// CredentialsVolumeName is the Docker volume the processes read credentials from.
+func (s Spec) CredentialsVolumeName() string { return s.Name + "-credentials" }
+
+// CredentialsJobName is the one-shot job that applies credentials live.
+func (s Spec) CredentialsJobName() string { return s.Name + "-apply-credentials" }
 
 // SettingsJobName is the one-shot job that applies runtime settings.
 func (s Spec) SettingsJobName() string { return s.Name + "-settings" }

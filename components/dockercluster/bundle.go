@@ -38,6 +38,10 @@ func bundle(entry upload, files []upload) upload {
 	}
 	b.WriteString("umask 077\n")
 	for _, f := range files {
+		if f.link != "" {
+			fmt.Fprintf(&b, "ln -sfn '%s' \"$root%s\"\n", f.link, f.path)
+			continue
+		}
 		b.WriteString(writeFile(f))
 	}
 	b.WriteString(entry.content)

@@ -40,6 +40,8 @@ type DockerSentinelCluster struct {
 	Monitor *docker.Container
 	// SettingsExitCode is the settings job's exit code; it fails the update unless 0.
 	SettingsExitCode pulumi.IntOutput
+	// CredentialsExitCode is the credentials job's exit code, likewise.
+	CredentialsExitCode pulumi.IntOutput
 }
 
 // NewDockerSentinelCluster creates the cluster. The spec must already be
@@ -71,6 +73,7 @@ func NewDockerSentinelCluster(ctx *pulumi.Context, name string, args *DockerSent
 	c.Outputs = stackoutputs.New(spec, layout, tlsFiles.CACert)
 	outputs := c.Outputs.Map()
 	outputs["settingsExitCode"] = c.SettingsExitCode
+	outputs["credentialsExitCode"] = c.CredentialsExitCode
 	if err := ctx.RegisterResourceOutputs(c, outputs); err != nil {
 		return nil, fmt.Errorf("register outputs of %s: %w", name, err)
 	}
@@ -84,6 +87,9 @@ type builder struct {
 	layout cluster.Layout
 	parent pulumi.Resource
 	tls    render.TLSFiles // empty without TLS
+	// credentials are the volume the processes read their credentials from
+	// and the job that fills it (see credentials.go); set by build.
+	credentials credentials
 }
 
 func (b builder) build(c *DockerSentinelCluster) error {
@@ -91,6 +97,10 @@ func (b builder) build(c *DockerSentinelCluster) error {
 	if c.Network, err = b.network(); err != nil {
 		return err
 	}
+	if b.credentials, err = b.credentialsJob(c.Network); err != nil {
+		return err
+	}
+	c.CredentialsExitCode = b.credentials.exitCode
 	// Every container starts at once: each start script settles its own role
 	// (a data node follows the master the sentinels name, else the role
 	// persisted on its volume, else node 0 bootstraps as master), so nothing is
@@ -146,7 +156,7 @@ func (b builder) network() (*docker.Network, error) {
 func (b builder) dataNode(network *docker.Network, i int) (*docker.Container, error) {
 	volume, err := docker.NewVolume(b.ctx, b.spec.VolumeName(i), &docker.VolumeArgs{
 		Name:   pulumi.String(b.spec.VolumeName(i)),
-		Labels: volumeLabels(b.spec, i),
+		Labels: volumeLabels(b.spec, cluster.RoleData, i),
 	}, pulumi.Parent(b.parent))
 	if err != nil {
 		return nil, err
@@ -161,14 +171,14 @@ func (b builder) dataNode(network *docker.Network, i int) (*docker.Container, er
 		start: upload{path: cluster.StartScriptPath, content: render.StartScript(b.spec, b.layout, i, render.ContainerStartPaths)},
 		files: []upload{
 			{path: cluster.BootstrapConfPath, content: render.RedisConf(b.spec, b.layout, i)},
-			{path: cluster.AuthConfPath, content: render.RedisAuthConf(b.spec)},
+			credentialLink(cluster.AuthConfPath, render.CredentialNodeAuth),
 		},
 	})
-	args.Volumes = docker.ContainerVolumeArray{docker.ContainerVolumeArgs{
+	args.Volumes = append(b.credentialsMount(), docker.ContainerVolumeArgs{
 		VolumeName:    volume.Name,
 		ContainerPath: pulumi.String(cluster.DataDir),
-	}}
-	return docker.NewContainer(b.ctx, b.spec.NodeName(i), args, pulumi.Parent(b.parent))
+	})
+	return docker.NewContainer(b.ctx, b.spec.NodeName(i), args, b.serverOptions()...)
 }
 
 func (b builder) sentinel(network *docker.Network, i int) (*docker.Container, error) {
@@ -182,10 +192,10 @@ func (b builder) sentinel(network *docker.Network, i int) (*docker.Container, er
 		start: upload{path: cluster.SentinelStartPath, content: render.SentinelStartScript(b.spec, b.layout, i, render.ContainerSentinelStartPaths)},
 		files: []upload{
 			{path: cluster.SentinelBootPath, content: render.SentinelConf(b.spec, b.layout, i)},
-			{path: cluster.AuthConfPath, content: render.SentinelAuthConf(b.spec)},
+			credentialLink(cluster.AuthConfPath, render.CredentialSentinelAuth),
 		},
 	})
 	// Sentinels start alongside the data nodes: a new sentinel waits for the
 	// nodes to answer before it picks the master (render.SentinelStartScript).
-	return docker.NewContainer(b.ctx, b.spec.SentinelName(i), args, pulumi.Parent(b.parent))
+	return docker.NewContainer(b.ctx, b.spec.SentinelName(i), args, b.serverOptions()...)
 }

@@ -50,9 +50,9 @@ func TestDockerSentinelCluster_Resources(t *testing.T) {
 			name:         "sentinel defaults",
 			spec:         sentinelSpec(),
 			wantNetworks: []string{"redis-test-net"},
-			wantVolumes:  []string{"redis-test-node-0-data", "redis-test-node-1-data", "redis-test-node-2-data"},
+			wantVolumes:  []string{"redis-test-credentials", "redis-test-node-0-data", "redis-test-node-1-data", "redis-test-node-2-data"},
 			wantContainers: []string{
-				"redis-test-monitor", "redis-test-node-0", "redis-test-node-1", "redis-test-node-2",
+				"redis-test-apply-credentials", "redis-test-monitor", "redis-test-node-0", "redis-test-node-1", "redis-test-node-2",
 				"redis-test-sentinel-0", "redis-test-sentinel-1", "redis-test-sentinel-2",
 				"redis-test-settings",
 			},
@@ -61,15 +61,15 @@ func TestDockerSentinelCluster_Resources(t *testing.T) {
 			name:           "standalone",
 			spec:           standalone,
 			wantNetworks:   []string{"redis-test-net"},
-			wantVolumes:    []string{"redis-test-node-0-data"},
-			wantContainers: []string{"redis-test-monitor", "redis-test-node-0"},
+			wantVolumes:    []string{"redis-test-credentials", "redis-test-node-0-data"},
+			wantContainers: []string{"redis-test-apply-credentials", "redis-test-monitor", "redis-test-node-0"},
 		},
 		{
 			name:           "monitor off",
 			spec:           withMonitor(sentinelSpec(), false),
 			wantNetworks:   []string{"redis-test-net"},
-			wantVolumes:    []string{"redis-test-node-0-data", "redis-test-node-1-data", "redis-test-node-2-data"},
-			wantContainers: []string{"redis-test-node-0", "redis-test-node-1", "redis-test-node-2", "redis-test-sentinel-0", "redis-test-sentinel-1", "redis-test-sentinel-2", "redis-test-settings"},
+			wantVolumes:    []string{"redis-test-credentials", "redis-test-node-0-data", "redis-test-node-1-data", "redis-test-node-2-data"},
+			wantContainers: []string{"redis-test-apply-credentials", "redis-test-node-0", "redis-test-node-1", "redis-test-node-2", "redis-test-sentinel-0", "redis-test-sentinel-1", "redis-test-sentinel-2", "redis-test-settings"},
 		},
 	}
 	for _, tt := range tests {
@@ -98,6 +98,11 @@ func TestDockerSentinelCluster_Resources(t *testing.T) {
 	}
 }
 
+// TestDockerSentinelCluster_SecretOnlyInSecretUploads: the password reaches
+// the credentials job (and the monitor's own password its container) in
+// secret uploads, and no other input of any container; nodes, sentinels and
+// the settings job read it from the credentials volume, so a rotation changes
+// none of their inputs.
 func TestDockerSentinelCluster_SecretOnlyInSecretUploads(t *testing.T) {
 	for _, spec := range []cluster.Spec{
 		sentinelSpec(),
@@ -117,8 +122,9 @@ func TestDockerSentinelCluster_SecretOnlyInSecretUploads(t *testing.T) {
 				if _, secret := unsecret(uploads); !secret {
 					t.Errorf("%s: uploads are not secret", r.name)
 				}
-				if !slices.ContainsFunc(strs(uploads), func(s string) bool { return strings.Contains(s, testPassword) }) {
-					t.Errorf("%s: no upload carries the password file", r.name)
+				carries := slices.ContainsFunc(strs(uploads), func(s string) bool { return strings.Contains(s, testPassword) })
+				if want := r.name == "redis-test-apply-credentials" || r.name == "redis-test-monitor"; carries != want {
+					t.Errorf("%s: an upload carries the password: %v, want %v", r.name, carries, want)
 				}
 				for key, v := range r.inputs {
 					if key == "uploads" {
@@ -192,13 +198,16 @@ func TestDockerSentinelCluster_Dependencies(t *testing.T) {
 	nodes := []string{"redis-test-node-0", "redis-test-node-1", "redis-test-node-2"}
 	sentinels := []string{"redis-test-sentinel-0", "redis-test-sentinel-1", "redis-test-sentinel-2"}
 	want := map[string][]string{
-		"redis-test-node-0":   nil,
-		"redis-test-node-1":   nil, // data nodes start together (start scripts settle roles)
-		"redis-test-node-2":   nil,
-		"redis-test-settings": append(slices.Clone(nodes), sentinels...),
+		// Data nodes start together (start scripts settle roles), once the
+		// credentials they read are published.
+		"redis-test-node-0":            {"redis-test-apply-credentials"},
+		"redis-test-node-1":            {"redis-test-apply-credentials"},
+		"redis-test-node-2":            {"redis-test-apply-credentials"},
+		"redis-test-settings":          append(slices.Clone(nodes), sentinels...),
+		"redis-test-apply-credentials": nil, // it updates running processes in place
 	}
 	for _, s := range sentinels {
-		want[s] = nil // a new sentinel waits for the nodes itself
+		want[s] = []string{"redis-test-apply-credentials"} // a new sentinel waits for the nodes itself
 	}
 	containers := map[string]bool{}
 	for _, r := range m.ofType(typeContainer) {
@@ -225,10 +234,13 @@ func TestDockerSentinelCluster_Dependencies(t *testing.T) {
 			t.Errorf("%s does not depend on its volume %s (deps %q)", node, volume, r.deps)
 		}
 		mount := m.byName(t, node).inputs["volumes"]
-		if v, _ := unsecret(mount); !v.IsArray() || len(v.ArrayValue()) != 1 ||
-			field(v.ArrayValue()[0], "volumeName").StringValue() != volume ||
-			field(v.ArrayValue()[0], "containerPath").StringValue() != cluster.DataDir {
-			t.Errorf("%s volumes = %v, want %s at %s", node, mount, volume, cluster.DataDir)
+		if v, _ := unsecret(mount); !v.IsArray() || len(v.ArrayValue()) != 2 ||
+			field(v.ArrayValue()[0], "volumeName").StringValue() != "redis-test-credentials" ||
+			field(v.ArrayValue()[0], "containerPath").StringValue() != cluster.CredentialsDir ||
+			!field(v.ArrayValue()[0], "readOnly").BoolValue() ||
+			field(v.ArrayValue()[1], "volumeName").StringValue() != volume ||
+			field(v.ArrayValue()[1], "containerPath").StringValue() != cluster.DataDir {
+			t.Errorf("%s volumes = %v, want the credentials read-only at %s and %s at %s", node, mount, cluster.CredentialsDir, volume, cluster.DataDir)
 		}
 	}
 }
@@ -312,8 +324,8 @@ func TestDockerSentinelCluster_SettingsJobFailure(t *testing.T) {
 	if !strings.Contains(err.Error(), "settings job redis-test-settings exited 1") {
 		t.Errorf("error = %v, want it to name the settings job and its exit code", err)
 	}
-	if len(m.ofType(typeContainer)) != 8 {
-		t.Errorf("containers = %q, want all 8 registered before the job result", names(m.ofType(typeContainer)))
+	if len(m.ofType(typeContainer)) != 9 {
+		t.Errorf("containers = %q, want all 9 registered before the job result", names(m.ofType(typeContainer)))
 	}
 }
 
@@ -354,3 +366,39 @@ func TestNewDockerSentinelCluster_RejectsBadArgs(t *testing.T) {
 
 // Compile-time check that the mocks satisfy the SDK interface.
 var _ pulumi.MockResourceMonitor = (*mocks)(nil)
+
+// TestDockerSentinelCluster_RotationChangesOnlyTheCredentialsJob: both phases
+// of a password rotation, with ACL and without, leave every input of every
+// node, sentinel and the settings job as it was, so `pulumi up` replaces the
+// credentials job (which applies the change live) and nothing that serves.
+func TestDockerSentinelCluster_RotationChangesOnlyTheCredentialsJob(t *testing.T) {
+	for _, acl := range []bool{false, true} {
+		before := sentinelSpec()
+		before.ACL = acl
+		both := before
+		both.Password, both.PreviousPassword = "rotated-"+testPassword, testPassword
+		after := both
+		after.PreviousPassword = ""
+		inputs := func(s cluster.Spec) map[string]string {
+			m, err := deploy(t, s, nil, nil)
+			if err != nil {
+				t.Fatalf("deploy: %v", err)
+			}
+			out := map[string]string{}
+			for _, r := range m.ofType(typeContainer) {
+				out[r.name] = fmt.Sprint(r.inputs)
+			}
+			return out
+		}
+		was := inputs(before)
+		for phase, s := range map[string]cluster.Spec{"both accepted": both, "old removed": after} {
+			for name, in := range inputs(s) {
+				changed := in != was[name]
+				// The monitor holds its own user's password (it is not a server).
+				if want := name == "redis-test-apply-credentials" || name == "redis-test-monitor"; changed != want {
+					t.Errorf("acl=%v, %s: %s changed: %v, want %v", acl, phase, name, changed, want)
+				}
+			}
+		}
+	}
+}

@@ -17,9 +17,9 @@ func containerLabels(s cluster.Spec, role cluster.Role, ordinal int) docker.Cont
 	return out
 }
 
-func volumeLabels(s cluster.Spec, ordinal int) docker.VolumeLabelArray {
+func volumeLabels(s cluster.Spec, role cluster.Role, ordinal int) docker.VolumeLabelArray {
 	var out docker.VolumeLabelArray
-	for _, l := range cluster.Labels(s, cluster.RoleData, ordinal) {
+	for _, l := range cluster.Labels(s, role, ordinal) {
 		out = append(out, docker.VolumeLabelArgs{Label: pulumi.String(l.Key), Value: pulumi.String(l.Value)})
 	}
 	return out

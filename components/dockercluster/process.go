@@ -63,9 +63,11 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 			Ip:       pulumi.String(gateway),
 		}},
 		Uploads: secretUploads(bundle(p.start, append(append(p.files,
-			upload{path: cluster.PasswordFilePath, content: b.spec.Password},
+			credentialLink(cluster.PasswordFilePath, render.CredentialPassword),
 			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(b.spec, p.listenPort)},
 		), b.tlsUploads(cluster.TLSCACertPath, cluster.TLSCertPath, cluster.TLSKeyPath)...))),
+		Volumes:     b.credentialsMount(),
+		// The credentials job writes the files the start script reads.
 		Healthcheck: docker.ContainerHealthcheckArgs{
 			Tests:       pulumi.ToStringArray([]string{"CMD", "sh", cluster.HealthcheckPath}),
 			Interval:    pulumi.String(healthInterval),
@@ -82,6 +84,12 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 	}
 }
 
+// credentialLink links path to a file the credentials job publishes, so the
+// process reads what the last rotation applied, not what it was created with.
+func credentialLink(path, name string) upload {
+	return upload{path: path, link: cluster.CredentialsDir + "/" + name}
+}
+
 // tlsUploads are the given TLS files (by container path), none without TLS.
 func (b builder) tlsUploads(paths ...string) []upload {
 	if !b.spec.TLS {
@@ -95,10 +103,12 @@ func (b builder) tlsUploads(paths ...string) []upload {
 	return out
 }
 
-// upload is one file placed in a container before it starts.
+// upload is one file placed in a container before it starts, or with link
+// set, a symbolic link at path to link (in a bundle only).
 type upload struct {
 	path    string
 	content string
+	link    string
 }
 
 // secretUploads marks the whole upload list secret: configs carry the password.

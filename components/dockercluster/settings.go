@@ -43,9 +43,11 @@ func (b builder) settingsJob(network *docker.Network, targets []*docker.Containe
 		NetworksAdvanced: docker.ContainerNetworksAdvancedArray{docker.ContainerNetworksAdvancedArgs{
 			Name: network.Name,
 		}},
+		// The password from the credentials volume: a rotation does not rerun it.
 		Uploads: secretUploads(bundle(
 			upload{path: cluster.SettingsScriptPath, content: render.SettingsScript(b.spec, b.layout)},
-			append([]upload{{path: cluster.PasswordFilePath, content: b.spec.Password}}, b.tlsUploads(cluster.TLSCACertPath)...))),
+			append([]upload{credentialLink(cluster.PasswordFilePath, render.CredentialPassword)}, b.tlsUploads(cluster.TLSCACertPath)...))),
+		Volumes: b.credentialsMount(),
 		// Attach and wait for the script to finish; its logs land in the state.
 		Attach:  pulumi.Bool(true),
 		Logs:    pulumi.Bool(true),

@@ -33,6 +33,14 @@ func TestCredentialsScript_RotatesLive(t *testing.T) {
 			old := c.Spec
 			pids := processIDs(t, c, old)
 
+			// A new password without previousPassword cannot log in: the job
+			// fails and says what to set, and changes nothing.
+			unknown := old
+			unknown.Password = "unknown-" + old.Password
+			if out, err := credentialsScript(t, unknown, c.Layout); err == nil || !strings.Contains(out, "set previousPassword to the password it runs with") {
+				t.Errorf("a password the processes do not know: %v\n%s", err, out)
+			}
+
 			both := old
 			both.Password, both.PreviousPassword = "rotated-"+old.Password, old.Password
 			runCredentialsScript(t, both, c.Layout)
@@ -115,6 +123,16 @@ var errWrongPass = errors.New("WRONGPASS")
 
 func runCredentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout) {
 	t.Helper()
+	out, err := credentialsScript(t, s, l)
+	if err != nil {
+		t.Fatalf("credentials script: %v\n%s", err, out)
+	}
+}
+
+// credentialsScript runs the script for s with its files in a fresh
+// directory and checks what it published.
+func credentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout) (string, error) {
+	t.Helper()
 	dir := t.TempDir()
 	paths := render.CredentialsPaths{Next: filepath.Join(dir, "next"), Live: filepath.Join(dir, "live")}
 	for _, d := range []string{paths.Next, paths.Live} {
@@ -129,7 +147,7 @@ func runCredentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout) {
 	}
 	out, err := exec.Command("sh", "-c", render.CredentialsScript(s, l, paths)).CombinedOutput()
 	if err != nil {
-		t.Fatalf("credentials script: %v\n%s", err, out)
+		return string(out), err
 	}
 	if strings.Contains(string(out), s.Password) {
 		t.Errorf("the script printed the password:\n%s", out)
@@ -141,6 +159,7 @@ func runCredentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout) {
 	if _, err := os.Stat(filepath.Join(paths.Live, render.CredentialPrevious)); err == nil {
 		t.Error("the previous password was published to the processes' files")
 	}
+	return string(out), nil
 }
 
 // expectAuth connects as u with password: want nil for success, or an error
