@@ -66,7 +66,7 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 			credentialLink(cluster.PasswordFilePath, render.CredentialPassword),
 			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(b.spec, p.listenPort)},
 		), b.tlsUploads(cluster.TLSCACertPath, cluster.TLSCertPath, cluster.TLSKeyPath)...))),
-		Volumes:     b.credentialsMount(),
+		Volumes: b.credentialsMount(),
 		// The credentials job writes the files the start script reads.
 		Healthcheck: docker.ContainerHealthcheckArgs{
 			Tests:       pulumi.ToStringArray([]string{"CMD", "sh", cluster.HealthcheckPath}),
