@@ -48,6 +48,9 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 		PreviousPassword: r.str(cluster.KeyPreviousPassword),
 		ACL:              r.bool(cluster.KeyACL),
 		TLS:              r.bool(cluster.KeyTLS),
+		TLSMaterial: cluster.TLSMaterial{
+			CACert: r.str(cluster.KeyTLSCACert), Cert: r.str(cluster.KeyTLSCert), Key: r.str(cluster.KeyTLSKey),
+		},
 		Monitor: cluster.MonitorSettings{
 			Enabled: r.boolPtr(cluster.KeyMonitor),
 			Image:   r.str(cluster.KeyMonitorImage),

@@ -193,6 +193,7 @@ func TestProgram_ValidConfigDeploysDockerCluster(t *testing.T) {
 		t.Fatalf("Program: %v", err)
 	}
 	want := []string{
+		"docker:index/container:Container::redis-test-apply-credentials",
 		"docker:index/container:Container::redis-test-monitor",
 		"docker:index/container:Container::redis-test-node-0",
 		"docker:index/container:Container::redis-test-node-1",
@@ -202,6 +203,7 @@ func TestProgram_ValidConfigDeploysDockerCluster(t *testing.T) {
 		"docker:index/container:Container::redis-test-sentinel-2",
 		"docker:index/container:Container::redis-test-settings",
 		"docker:index/network:Network::redis-test-net",
+		"docker:index/volume:Volume::redis-test-credentials",
 		"docker:index/volume:Volume::redis-test-node-0-data",
 		"docker:index/volume:Volume::redis-test-node-1-data",
 		"docker:index/volume:Volume::redis-test-node-2-data",

@@ -73,6 +73,9 @@ type Spec struct {
 	// they are stable across updates and need no extra secret; clients get the
 	// CA in REDIS_TLS_CA_CERT. Key: tls. Default: false.
 	TLS bool
+	// TLSMaterial is the certificate the user brings for TLS (see TLSMaterial);
+	// without it the certificates are derived from Password.
+	TLSMaterial TLSMaterial
 	// Monitor is the always-on health and metrics process (see MonitorSettings).
 	Monitor MonitorSettings
 	// Docker holds settings only the Docker platform uses.

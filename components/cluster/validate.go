@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"net/netip"
@@ -40,7 +41,11 @@ var (
 
 // Validate checks a defaulted spec and returns an *InvalidSpecError naming every
 // violated rule by its config key, or nil. It never changes the spec.
-func Validate(s Spec) error {
+// Provided TLS certificates are checked against the current time.
+func Validate(s Spec) error { return ValidateAt(s, time.Now()) }
+
+// ValidateAt is Validate with certificates checked at now.
+func ValidateAt(s Spec, now time.Time) error {
 	var v validator
 	v.check(namePattern.MatchString(s.Name), KeyName, "must be 1-40 lowercase letters, digits or '-', starting and ending alphanumeric")
 	v.check(s.Platform == PlatformDocker || s.Platform == PlatformKubernetes, KeyPlatform, fmt.Sprintf("unknown platform %q (want docker or kubernetes)", s.Platform))
@@ -69,6 +74,18 @@ func Validate(s Spec) error {
 		validateDocker(&v, s)
 	case PlatformKubernetes:
 		validateKubernetes(&v, s)
+	}
+	if s.TLS && s.PreviousPassword != "" && !s.TLSMaterial.IsSet() {
+		v.add(KeyPreviousPassword, "cannot rotate live while the TLS certificates are derived from password (they would change with it): "+
+			"first give the stack its own with tlsCaCert, tlsCert and tlsKey (README, \"Rotating credentials\"), or change password without previousPassword in a maintenance window")
+	}
+	if len(v.problems) == 0 && s.TLSMaterial.IsSet() { // the layout is sound: check the certificate against it
+		hosts, err := tlsAnnouncedHosts(s)
+		if err != nil {
+			v.add(KeyTLSCert, err.Error())
+		} else {
+			validateTLSMaterial(&v, s, hosts, now)
+		}
 	}
 	return v.err()
 }

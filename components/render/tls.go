@@ -141,10 +141,23 @@ func listenConf(s cluster.Spec, port int) string {
 	)
 }
 
-// TLSFor is RenderTLS when the spec turns TLS on, else no files.
+// TLSFor is the stack's TLS files: the ones the user provided
+// (cluster.TLSMaterial, validated), else RenderTLS's; none without TLS.
 func TLSFor(s cluster.Spec, l cluster.Layout) (TLSFiles, error) {
-	if !s.TLS {
+	switch {
+	case !s.TLS:
 		return TLSFiles{}, nil
+	case s.TLSMaterial.IsSet():
+		m := s.TLSMaterial
+		return TLSFiles{CACert: withNewline(m.CACert), Cert: withNewline(m.Cert), Key: withNewline(m.Key)}, nil
 	}
 	return RenderTLS(s, l)
+}
+
+// withNewline ends PEM text with a newline, as files and bundles expect.
+func withNewline(pem string) string {
+	if pem == "" || pem[len(pem)-1] == '\n' {
+		return pem
+	}
+	return pem + "\n"
 }

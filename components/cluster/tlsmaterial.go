@@ -1,0 +1,182 @@
+package cluster
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+)
+
+// Config keys of user-provided TLS material.
+const (
+	KeyTLSCACert = "tlsCaCert"
+	KeyTLSCert   = "tlsCert"
+	KeyTLSKey    = "tlsKey"
+)
+
+// TLSMaterial is a certificate the user brings (PEM). Without it, a TLS stack
+// derives its CA and certificate from the password (see render.RenderTLS), so
+// they change whenever the password does.
+type TLSMaterial struct {
+	// CACert is what clients trust (REDIS_TLS_CA_CERT): one CA, or during a
+	// CA change the old and the new one concatenated. Key: tlsCaCert.
+	CACert string
+	// Cert is the certificate every node and sentinel serves (and presents on
+	// its own links); it must name every announced host. Key: tlsCert.
+	Cert string
+	// Key is Cert's private key (PKCS#8, PKCS#1 or SEC 1). Key: tlsKey (secret).
+	Key string
+}
+
+// IsSet reports whether any of the material was given.
+func (m TLSMaterial) IsSet() bool { return m.CACert != "" || m.Cert != "" || m.Key != "" }
+
+// validateTLSMaterial checks provided material against the hosts the layout
+// announces, at now: every part given, the key matching the certificate, the
+// certificate valid now, usable by a server and chaining to a CA in the bundle.
+func validateTLSMaterial(v *validator, s Spec, hosts []string, now time.Time) {
+	m := s.TLSMaterial
+	if !m.IsSet() {
+		return
+	}
+	if !s.TLS {
+		v.add(KeyTLSCert, "is set but tls is false: set tls to true, or remove tlsCaCert, tlsCert and tlsKey")
+		return
+	}
+	for key, value := range map[string]string{KeyTLSCACert: m.CACert, KeyTLSCert: m.Cert, KeyTLSKey: m.Key} {
+		if value == "" {
+			v.add(key, "is required when any of tlsCaCert, tlsCert, tlsKey is set")
+		}
+	}
+	if m.CACert == "" || m.Cert == "" || m.Key == "" {
+		return
+	}
+	cas, err := parseCertificates(m.CACert)
+	if err != nil {
+		v.add(KeyTLSCACert, err.Error())
+		return
+	}
+	certs, err := parseCertificates(m.Cert)
+	if err != nil {
+		v.add(KeyTLSCert, err.Error())
+		return
+	}
+	leaf := certs[0]
+	key, err := parsePrivateKey(m.Key)
+	if err != nil {
+		v.add(KeyTLSKey, err.Error())
+	} else if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(leaf.PublicKey) {
+		v.add(KeyTLSKey, "does not match the certificate in tlsCert")
+	}
+	switch {
+	case now.Before(leaf.NotBefore):
+		v.add(KeyTLSCert, fmt.Sprintf("is not valid yet: from %s", leaf.NotBefore.UTC().Format(time.RFC3339)))
+	case now.After(leaf.NotAfter):
+		v.add(KeyTLSCert, fmt.Sprintf("expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339)))
+	}
+	for _, host := range hosts {
+		if err := leaf.VerifyHostname(host); err != nil {
+			v.add(KeyTLSCert, fmt.Sprintf("does not cover %s, which the cluster announces (its names: %v %v)", host, leaf.DNSNames, leaf.IPAddresses))
+		}
+	}
+	roots, intermediates := x509.NewCertPool(), x509.NewCertPool()
+	for _, ca := range cas {
+		roots.AddCert(ca)
+	}
+	for _, c := range certs[1:] {
+		intermediates.AddCert(c)
+	}
+	// Server for clients, client for replication and Sentinel's own links.
+	for _, usage := range []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth} {
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+			v.add(KeyTLSCert, fmt.Sprintf("does not verify against tlsCaCert for %s: %v", usageName[usage], err))
+		}
+	}
+}
+
+var usageName = map[x509.ExtKeyUsage]string{x509.ExtKeyUsageServerAuth: "server auth", x509.ExtKeyUsageClientAuth: "client auth"}
+
+// parseCertificates reads every CERTIFICATE block of a PEM text.
+func parseCertificates(text string) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	rest := []byte(text)
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("holds a %s block; want PEM certificates", block.Type)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("is not a valid certificate: %w", err)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("holds no PEM certificate")
+	}
+	return out, nil
+}
+
+// parsePrivateKey reads the first private key block of a PEM text.
+func parsePrivateKey(text string) (crypto.Signer, error) {
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return nil, errors.New("holds no PEM private key")
+	}
+	var key any
+	var err error
+	switch block.Type {
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	default:
+		return nil, fmt.Errorf("holds a %s block; want a PEM private key", block.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("is not a valid private key: %w", err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("holds an unsupported key type %s", reflect.TypeOf(key))
+	}
+	return signer, nil
+}
+
+// tlsAnnouncedHosts are the hosts a client or a peer may be handed and must
+// find in the certificate: every announced node and sentinel, and on
+// Kubernetes the sentinels' Service.
+func tlsAnnouncedHosts(s Spec) ([]string, error) {
+	var l Layout
+	switch s.Platform {
+	case PlatformKubernetes:
+		l = KubernetesLayout(s)
+	default:
+		var err error
+		if l, err = DockerLayout(s); err != nil {
+			return nil, err
+		}
+	}
+	seen := map[string]bool{}
+	var hosts []string
+	endpoints := append(append([]Endpoint{}, l.Nodes...), l.Sentinels...)
+	if s.Platform == PlatformKubernetes && s.Mode == ModeSentinel {
+		endpoints = append(endpoints, s.SentinelServiceAddr())
+	}
+	for _, e := range endpoints {
+		if !seen[e.Host] {
+			seen[e.Host] = true
+			hosts = append(hosts, e.Host)
+		}
+	}
+	return hosts, nil
+}
