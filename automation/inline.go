@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
@@ -69,7 +70,7 @@ func UpsertInlineStack(ctx context.Context, stackName string, o InlineOptions) (
 func SetConfig(ctx context.Context, s auto.Stack, plain map[string]string, password string) error {
 	cfg := auto.ConfigMap{}
 	for k, v := range plain {
-		cfg[ProjectName+":"+k] = auto.ConfigValue{Value: v}
+		cfg[ProjectName+":"+k] = auto.ConfigValue{Value: v, Secret: slices.Contains(cluster.SecretKeys, k)}
 	}
 	if password != "" {
 		cfg[ProjectName+":"+cluster.KeyPassword] = auto.ConfigValue{Value: password, Secret: true}

@@ -216,7 +216,10 @@ func summarize(err error) string {
 	lines := strings.Split(err.Error(), "\n")
 	msg := lines[0]
 	for _, l := range lines {
-		if t := strings.TrimSpace(l); strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "error: ") && !strings.HasSuffix(t, "occurred:") && !strings.HasSuffix(t, "update failed") {
+		// The CLI's own errors (config validation, say) come on the
+		// "stderr: " line of the automation error.
+		t := strings.TrimPrefix(strings.TrimSpace(l), "stderr: ")
+		if strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "error: ") && !strings.HasSuffix(t, "occurred:") && !strings.HasSuffix(t, "update failed") {
 			msg += ": " + strings.TrimPrefix(strings.TrimPrefix(t, "* "), "error: ")
 			break
 		}

@@ -45,11 +45,11 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 		Image:            r.str(cluster.KeyImage),
 		Ports:            cluster.Ports{Redis: r.positive(cluster.KeyRedisPort), Sentinel: r.positive(cluster.KeySentinelPort)},
 		Password:         r.str(cluster.KeyPassword),
-		PreviousPassword: r.str(cluster.KeyPreviousPassword),
+		PreviousPassword: r.secret(ctx, cluster.KeyPreviousPassword),
 		ACL:              r.bool(cluster.KeyACL),
 		TLS:              r.bool(cluster.KeyTLS),
 		TLSMaterial: cluster.TLSMaterial{
-			CACert: r.str(cluster.KeyTLSCACert), Cert: r.str(cluster.KeyTLSCert), Key: r.str(cluster.KeyTLSKey),
+			CACert: r.str(cluster.KeyTLSCACert), Cert: r.str(cluster.KeyTLSCert), Key: r.secret(ctx, cluster.KeyTLSKey),
 		},
 		Monitor: cluster.MonitorSettings{
 			Enabled: r.boolPtr(cluster.KeyMonitor),
@@ -88,6 +88,17 @@ type reader struct {
 }
 
 func (r *reader) str(key string) string { return r.cfg.Get(key) }
+
+// secret reads a key that must have been set as a Pulumi secret: a plain
+// value would sit unencrypted in Pulumi.<stack>.yaml.
+func (r *reader) secret(ctx *pulumi.Context, key string) string {
+	v := r.cfg.Get(key)
+	if v != "" && !ctx.IsConfigSecret(ConfigNamespace+":"+key) {
+		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: fmt.Sprintf(
+			"is stored in plain text: set it with `pulumi config set --secret %s` (and rotate it: it was in Pulumi.%s.yaml unencrypted)", key, ctx.Stack())})
+	}
+	return v
+}
 
 func (r *reader) int(key string) int {
 	v, _ := r.parsedInt(key)

@@ -123,6 +123,10 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		cluster.KeyKubeNodeMemory:         cluster.DefaultKubernetesNodeMemory,
 		cluster.KeyKubeSentinelCPU:        cluster.DefaultKubernetesSentinelCPU,
 		cluster.KeyKubeSentinelMemory:     cluster.DefaultKubernetesSentinelMemory,
+		cluster.KeyPreviousPassword:       "",
+		cluster.KeyTLSCACert:              "",
+		cluster.KeyTLSCert:                "",
+		cluster.KeyTLSKey:                 "",
 	}
 	yamlType := map[reflect.Kind]string{reflect.String: "string", reflect.Int: "integer", reflect.Bool: "boolean"}
 	config := projectConfig(t)
@@ -130,8 +134,13 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		got, hasDefault := entry["default"]
 		wantDefault, expected := want[key]
 		switch {
-		case !hasDefault && !expected:
+		case !hasDefault && !expected && key == cluster.KeyPassword:
 			continue
+		case !hasDefault && !expected:
+			// Pulumi refuses to run a stack that leaves such a key unset.
+			t.Errorf("%s: Pulumi.yaml has no default, which makes it required; give it one (\"\" for an optional string)", key)
+		case hasDefault && entry["secret"] == true:
+			t.Errorf("%s: Pulumi.yaml marks it secret and gives a default, which Pulumi refuses (\"must be encrypted\"); drop secret: true (cluster.SecretKeys makes the program check it)", key)
 		case !hasDefault:
 			t.Errorf("%s: Pulumi.yaml has no default, want %#v", key, wantDefault)
 		case !expected:

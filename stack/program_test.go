@@ -36,7 +36,7 @@ func run(t *testing.T, config map[string]string, body pulumi.RunFunc) (*pulumimo
 		"docker:index/container:Container": {"exitCode": resource.NewProperty(0.0)},
 	}}
 	err := pulumi.RunErr(body, pulumi.WithMocks("redis-sentinel", "test", rec),
-		pulumimock.Config(stack.ConfigNamespace, config, cluster.KeyPassword))
+		pulumimock.Config(stack.ConfigNamespace, config, cluster.SecretKeys...))
 	return rec, err
 }
 
@@ -251,5 +251,22 @@ func TestProgram_InvalidKubernetesConfigCreatesNothing(t *testing.T) {
 	}
 	if got := resourceNames(m); len(got) != 0 {
 		t.Errorf("invalid config created resources: %q", got)
+	}
+}
+
+// The project file cannot mark an optional key secret, so the program refuses
+// a plain previousPassword or tlsKey before creating anything.
+func TestProgram_PlainTextSecretKeysAreRefused(t *testing.T) {
+	rec := &pulumimock.Recorder{}
+	config := map[string]string{cluster.KeyPassword: testPassword, cluster.KeyPreviousPassword: "the-old-password-456"}
+	err := pulumi.RunErr(stack.Program, pulumi.WithMocks("redis-sentinel", "test", rec),
+		pulumimock.Config(stack.ConfigNamespace, config, cluster.KeyPassword))
+	var invalid *cluster.InvalidSpecError
+	if !errors.As(err, &invalid) || len(invalid.Problems) != 1 || invalid.Problems[0].Key != cluster.KeyPreviousPassword ||
+		!strings.Contains(invalid.Problems[0].Rule, "pulumi config set --secret previousPassword") {
+		t.Fatalf("Program = %v, want previousPassword refused as plain text", err)
+	}
+	if got := resourceNames(rec); len(got) != 0 {
+		t.Errorf("created %q", got)
 	}
 }

@@ -47,6 +47,11 @@ const (
 	KeyRolloutSwitchover = "rolloutSwitchover"
 )
 
+// SecretKeys must be set with `pulumi config set --secret`: the project file
+// can only enforce that for keys without a default (password), so the stack
+// program checks the optional ones.
+var SecretKeys = []string{KeyPassword, KeyPreviousPassword, KeyTLSKey}
+
 // Labels put on every resource so tools and tests find a stack's parts.
 const (
 	LabelCluster = "redis-sentinel.cluster"
