@@ -15,9 +15,17 @@ import (
 // requireNoSecretLeak greps everywhere a password could leak after `up`: the
 // Pulumi state, the stack outputs as printed without --show-secrets, every
 // container's configuration (`docker inspect`: env, command, healthcheck,
-// labels) and every container's logs.
-func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker) {
+// labels) and every container's logs; also for any other secrets given (a
+// provided TLS key, say).
+func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker, others ...string) {
 	t.Helper()
+	secrets := append([]string{d.Password}, others...)
+	count := func(text string) (n int) {
+		for _, s := range secrets {
+			n += strings.Count(text, s)
+		}
+		return n
+	}
 	leaks := map[string]int{}
 	err := filepath.WalkDir(d.Backend, func(path string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
@@ -27,7 +35,7 @@ func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker)
 		if err != nil {
 			return err
 		}
-		leaks["state "+filepath.Base(path)] += strings.Count(string(data), d.Password)
+		leaks["state "+filepath.Base(path)] += count(string(data))
 		return nil
 	})
 	if err != nil {
@@ -40,7 +48,7 @@ func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker)
 	if err != nil {
 		t.Fatalf("pulumi stack output: %v\n%s", err, printed)
 	}
-	leaks["stack outputs"] = strings.Count(string(printed), d.Password)
+	leaks["stack outputs"] = count(string(printed))
 	ids, err := d.Host.ContainerIDs(ctx, d.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -54,16 +62,16 @@ func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker)
 		if err != nil {
 			t.Fatalf("docker logs %s: %v", name, err)
 		}
-		leaks["inspect "+name] = strings.Count(string(inspect), d.Password)
-		leaks["logs "+name] = strings.Count(string(logs), d.Password)
+		leaks["inspect "+name] = count(string(inspect))
+		leaks["logs "+name] = count(string(logs))
 	}
 	for where, n := range leaks {
 		if n > 0 {
-			t.Errorf("password found %d times in %s", n, where)
+			t.Errorf("a secret found %d times in %s", n, where)
 		}
 	}
 	if strings.Count(string(printed), "[secret]") < 2 {
 		t.Errorf("appEnv and dotenv are not shown as [secret] in the outputs:\n%s", printed)
 	}
-	t.Logf("searched %d places (state, outputs, inspect and logs of %d containers): no plaintext password", len(leaks), len(ids))
+	t.Logf("searched %d places (state, outputs, inspect and logs of %d containers) for %d secrets: none in plaintext", len(leaks), len(ids), len(secrets))
 }
