@@ -100,6 +100,12 @@ func runStage(ctx context.Context, name string, o Options) StageResult {
 	if err == nil {
 		err = automation.EnsurePassword(ctx, s)
 	}
+	if err == nil {
+		var kept string
+		if kept, err = automation.EnsureTLSMaterial(ctx, s); kept != automation.TLSMaterialUnchanged {
+			progress("tls: %s (stack config tlsCaCert, tlsCert, tlsKey)", kept)
+		}
+	}
 	if err != nil {
 		sr.Error = err.Error()
 		return sr

@@ -11,8 +11,11 @@ if ! pulumi config get password >/dev/null 2>&1; then
   echo "up: generating a password for stack $stack (stored encrypted in Pulumi.$stack.yaml)" >&2
   head -c 24 /dev/urandom | base64 | tr -d '\n/+=' | pulumi config set --secret password
 fi
-pulumi up --yes --non-interactive --skip-preview --stack "$stack"
 go build -o bin/redis-sentinel ./cmd/redis-sentinel
+# A TLS stack keeps its certificates as stack config, so a password rotation
+# leaves them alone (a deployed stack keeps the ones it serves: no change).
+./bin/redis-sentinel tls init --stack "$stack" >&2
+pulumi up --yes --non-interactive --skip-preview --stack "$stack"
 # Kubernetes stacks announce pod DNS names: resolve them through the cluster's DNS
 # (this host routes the local cluster's pod network).
 verify_flags=()

@@ -4,8 +4,8 @@
 package stack
 
 import (
-	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -20,7 +20,19 @@ const ConfigNamespace = "redis-sentinel"
 // LoadSpec reads the stack config into a defaulted spec. Keys that are set but
 // malformed are reported together, by key; semantic rules are cluster.Validate's.
 func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
-	r := reader{cfg: config.New(ctx, ConfigNamespace)}
+	cfg := config.New(ctx, ConfigNamespace)
+	return specFrom(ctx.Stack(), cfg.Get, func(key string) bool { return ctx.IsConfigSecret(ConfigNamespace + ":" + key) })
+}
+
+// SpecFromConfig is LoadSpec outside a Pulumi program, from a stack's config
+// values by key (without the project prefix) and whether each is a secret, as
+// the Automation API reads them.
+func SpecFromConfig(stackName string, values map[string]string, secret map[string]bool) (cluster.Spec, error) {
+	return specFrom(stackName, func(key string) string { return values[key] }, func(key string) bool { return secret[key] })
+}
+
+func specFrom(stackName string, get func(string) string, isSecret func(string) bool) (cluster.Spec, error) {
+	r := reader{get: get, isSecret: isSecret, stack: stackName}
 	s := cluster.Spec{
 		Name:       r.str(cluster.KeyName),
 		Platform:   cluster.Platform(r.str(cluster.KeyPlatform)),
@@ -45,11 +57,11 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 		Image:            r.str(cluster.KeyImage),
 		Ports:            cluster.Ports{Redis: r.positive(cluster.KeyRedisPort), Sentinel: r.positive(cluster.KeySentinelPort)},
 		Password:         r.str(cluster.KeyPassword),
-		PreviousPassword: r.secret(ctx, cluster.KeyPreviousPassword),
+		PreviousPassword: r.secret(cluster.KeyPreviousPassword),
 		ACL:              r.bool(cluster.KeyACL),
 		TLS:              r.bool(cluster.KeyTLS),
 		TLSMaterial: cluster.TLSMaterial{
-			CACert: r.str(cluster.KeyTLSCACert), Cert: r.str(cluster.KeyTLSCert), Key: r.secret(ctx, cluster.KeyTLSKey),
+			CACert: r.str(cluster.KeyTLSCACert), Cert: r.str(cluster.KeyTLSCert), Key: r.secret(cluster.KeyTLSKey),
 		},
 		Monitor: cluster.MonitorSettings{
 			Enabled: r.boolPtr(cluster.KeyMonitor),
@@ -78,24 +90,26 @@ func LoadSpec(ctx *pulumi.Context) (cluster.Spec, error) {
 	if len(r.problems) > 0 {
 		return cluster.Spec{}, &cluster.InvalidSpecError{Problems: r.problems}
 	}
-	return cluster.SetDefaults(s, ctx.Stack()), nil
+	return cluster.SetDefaults(s, stackName), nil
 }
 
 // reader collects malformed values instead of stopping at the first.
 type reader struct {
-	cfg      *config.Config
+	get      func(key string) string // "" when unset
+	isSecret func(key string) bool
+	stack    string
 	problems []cluster.Problem
 }
 
-func (r *reader) str(key string) string { return r.cfg.Get(key) }
+func (r *reader) str(key string) string { return r.get(key) }
 
 // secret reads a key that must have been set as a Pulumi secret: a plain
 // value would sit unencrypted in Pulumi.<stack>.yaml.
-func (r *reader) secret(ctx *pulumi.Context, key string) string {
-	v := r.cfg.Get(key)
-	if v != "" && !ctx.IsConfigSecret(ConfigNamespace+":"+key) {
+func (r *reader) secret(key string) string {
+	v := r.get(key)
+	if v != "" && !r.isSecret(key) {
 		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: fmt.Sprintf(
-			"is stored in plain text: set it with `pulumi config set --secret %s` (and rotate it: it was in Pulumi.%s.yaml unencrypted)", key, ctx.Stack())})
+			"is stored in plain text: set it with `pulumi config set --secret %s` (and rotate it: it was in Pulumi.%s.yaml unencrypted)", key, r.stack)})
 	}
 	return v
 }
@@ -118,12 +132,13 @@ func (r *reader) positive(key string) int {
 // parsedInt returns the key's value and whether it is set to a valid integer;
 // a malformed value is recorded as a problem.
 func (r *reader) parsedInt(key string) (int, bool) {
-	v, err := r.cfg.TryInt(key)
-	switch {
-	case errors.Is(err, config.ErrMissingVar):
+	text := r.get(key)
+	if text == "" {
 		return 0, false
-	case err != nil:
-		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: fmt.Sprintf("%q is not an integer", r.cfg.Get(key))})
+	}
+	v, err := strconv.Atoi(text)
+	if err != nil {
+		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: fmt.Sprintf("%q is not an integer", text)})
 		return 0, false
 	}
 	return v, true
@@ -135,12 +150,13 @@ func (r *reader) bool(key string) bool {
 }
 
 func (r *reader) boolPtr(key string) *bool {
-	v, err := r.cfg.TryBool(key)
-	if errors.Is(err, config.ErrMissingVar) {
+	text := r.get(key)
+	if text == "" {
 		return nil
 	}
+	v, err := strconv.ParseBool(text)
 	if err != nil {
-		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: fmt.Sprintf("%q is not true or false", r.cfg.Get(key))})
+		r.problems = append(r.problems, cluster.Problem{Key: key, Rule: fmt.Sprintf("%q is not true or false", text)})
 		return nil
 	}
 	return &v

@@ -70,3 +70,11 @@ func DockerLayout(s Spec) (Layout, error) {
 	}
 	return l, nil
 }
+
+// LayoutFor is the layout of the spec's platform.
+func LayoutFor(s Spec) (Layout, error) {
+	if s.Platform == PlatformKubernetes {
+		return KubernetesLayout(s), nil
+	}
+	return DockerLayout(s)
+}

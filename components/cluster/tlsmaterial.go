@@ -156,15 +156,9 @@ func parsePrivateKey(text string) (crypto.Signer, error) {
 // find in the certificate: every announced node and sentinel, and on
 // Kubernetes the sentinels' Service.
 func tlsAnnouncedHosts(s Spec) ([]string, error) {
-	var l Layout
-	switch s.Platform {
-	case PlatformKubernetes:
-		l = KubernetesLayout(s)
-	default:
-		var err error
-		if l, err = DockerLayout(s); err != nil {
-			return nil, err
-		}
+	l, err := LayoutFor(s)
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var hosts []string

@@ -77,7 +77,7 @@ func ValidateAt(s Spec, now time.Time) error {
 	}
 	if s.TLS && s.PreviousPassword != "" && !s.TLSMaterial.IsSet() {
 		v.add(KeyPreviousPassword, "cannot rotate live while the TLS certificates are derived from password (they would change with it): "+
-			"first give the stack its own with tlsCaCert, tlsCert and tlsKey (README, \"Rotating credentials\"), or change password without previousPassword in a maintenance window")
+			"first keep them as stack config (redis-sentinel tls init --stack <stack>, which `make up` and rollout run) or set tlsCaCert, tlsCert and tlsKey; README, \"Rotating credentials\"")
 	}
 	if len(v.problems) == 0 && s.TLSMaterial.IsSet() { // the layout is sound: check the certificate against it
 		hosts, err := tlsAnnouncedHosts(s)

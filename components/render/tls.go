@@ -3,6 +3,7 @@ package render
 import (
 	"crypto/ed25519"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -32,36 +33,80 @@ var (
 
 // RenderTLS derives the stack's CA and server certificate from its password:
 // Ed25519 keys seeded with HMAC-SHA256(password, purpose) and deterministic
-// Ed25519 signatures make the output a pure function of the spec, so no
-// generated secret has to be stored anywhere (holding the password already
-// grants everything the key protects). The server certificate names every
-// host the layout announces, plus localhost and 127.0.0.1 for a process's own
-// tooling, so Sentinel's clients verify whatever address they are handed.
+// Ed25519 signatures make the output a pure function of the spec. It is what
+// a TLS stack without tlsCaCert/tlsCert/tlsKey serves, so the certificates
+// change with the password; `redis-sentinel tls init` keeps them as stack
+// config (see automation.EnsureTLSMaterial).
 func RenderTLS(s cluster.Spec, l cluster.Layout) (TLSFiles, error) {
-	caKey := ed25519.NewKeyFromSeed(tlsSeed(s, "ca"))
-	serverKey := ed25519.NewKeyFromSeed(tlsSeed(s, "server"))
+	return issueTLS(s, l, tlsIssue{
+		caKey:     ed25519.NewKeyFromSeed(tlsSeed(s, "ca")),
+		serverKey: ed25519.NewKeyFromSeed(tlsSeed(s, "server")),
+		caSerial:  tlsSerial(s, "ca"), serverSerial: tlsSerial(s, "server"),
+		notBefore: tlsNotBefore, caNotAfter: tlsNotAfter, serverNotAfter: tlsNotAfter,
+	})
+}
+
+// GenerateTLS is a fresh CA (valid ten years) and server certificate (two
+// years) for the hosts l announces, with random keys: what a stack that is
+// not deployed yet keeps as its own TLS material (tlsCaCert, tlsCert, tlsKey).
+func GenerateTLS(s cluster.Spec, l cluster.Layout, now time.Time) (TLSFiles, error) {
+	_, caKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return TLSFiles{}, fmt.Errorf("tls: CA key: %w", err)
+	}
+	_, serverKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return TLSFiles{}, fmt.Errorf("tls: server key: %w", err)
+	}
+	limit := new(big.Int).Lsh(big.NewInt(1), 127)
+	caSerial, err := rand.Int(rand.Reader, limit)
+	if err != nil {
+		return TLSFiles{}, fmt.Errorf("tls: serial: %w", err)
+	}
+	serverSerial, err := rand.Int(rand.Reader, limit)
+	if err != nil {
+		return TLSFiles{}, fmt.Errorf("tls: serial: %w", err)
+	}
+	start := now.Add(-time.Hour).UTC() // a host whose clock is a little behind accepts it too
+	return issueTLS(s, l, tlsIssue{
+		caKey: caKey, serverKey: serverKey, caSerial: caSerial, serverSerial: serverSerial,
+		notBefore: start, caNotAfter: start.AddDate(10, 0, 0), serverNotAfter: start.AddDate(2, 0, 0),
+	})
+}
+
+// tlsIssue is what differs between derived and generated material.
+type tlsIssue struct {
+	caKey, serverKey                      ed25519.PrivateKey
+	caSerial, serverSerial                *big.Int
+	notBefore, caNotAfter, serverNotAfter time.Time
+}
+
+// issueTLS makes the CA and the server certificate. The server certificate
+// names every host the layout announces, plus localhost and 127.0.0.1 for a
+// process's own tooling, so Sentinel's clients verify whatever address they
+// are handed; it serves clients and the processes' own links (client auth).
+func issueTLS(s cluster.Spec, l cluster.Layout, in tlsIssue) (TLSFiles, error) {
 	ca := &x509.Certificate{
-		SerialNumber:          tlsSerial(s, "ca"),
+		SerialNumber:          in.caSerial,
 		Subject:               pkix.Name{CommonName: s.Name + " CA", Organization: []string{"redis-sentinel"}},
-		NotBefore:             tlsNotBefore,
-		NotAfter:              tlsNotAfter,
+		NotBefore:             in.notBefore,
+		NotAfter:              in.caNotAfter,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		MaxPathLenZero:        true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
-	caDER, err := x509.CreateCertificate(nil, ca, ca, caKey.Public(), caKey)
+	caDER, err := x509.CreateCertificate(nil, ca, ca, in.caKey.Public(), in.caKey)
 	if err != nil {
 		return TLSFiles{}, fmt.Errorf("tls: create CA of %s: %w", s.Name, err)
 	}
 	server := &x509.Certificate{
-		SerialNumber: tlsSerial(s, "server"),
+		SerialNumber: in.serverSerial,
 		Subject:      pkix.Name{CommonName: s.Name, Organization: []string{"redis-sentinel"}},
-		NotBefore:    tlsNotBefore,
-		NotAfter:     tlsNotAfter,
+		NotBefore:    in.notBefore,
+		NotAfter:     in.serverNotAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		// Server for clients; client for replication and Sentinel's own links.
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
 	hosts := tlsHosts(l)
 	if s.Platform == cluster.PlatformKubernetes {
@@ -78,11 +123,11 @@ func RenderTLS(s cluster.Spec, l cluster.Layout) (TLSFiles, error) {
 	if err != nil {
 		return TLSFiles{}, fmt.Errorf("tls: parse CA of %s: %w", s.Name, err)
 	}
-	serverDER, err := x509.CreateCertificate(nil, server, caCert, serverKey.Public(), caKey)
+	serverDER, err := x509.CreateCertificate(nil, server, caCert, in.serverKey.Public(), in.caKey)
 	if err != nil {
 		return TLSFiles{}, fmt.Errorf("tls: create certificate of %s: %w", s.Name, err)
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(serverKey)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(in.serverKey)
 	if err != nil {
 		return TLSFiles{}, fmt.Errorf("tls: encode key of %s: %w", s.Name, err)
 	}

@@ -76,7 +76,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log progress to stderr")
-	root.AddCommand(newVerifyCommand(stdout), newDrillCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newSoakCommand(stdout, stderr), newServeCommand(stderr), newRolloutCommand(stdout, stderr), newEnvCommand(stdout), servecmd.NewProbeCommand(stdout))
+	root.AddCommand(newVerifyCommand(stdout), newDrillCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newSoakCommand(stdout, stderr), newServeCommand(stderr), newRolloutCommand(stdout, stderr), newEnvCommand(stdout), newTLSCommand(stdout), servecmd.NewProbeCommand(stdout))
 	return root
 }
 

@@ -5,12 +5,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"maps"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/platform-team/redis-sentinel/automation"
@@ -113,4 +115,63 @@ func leafSerial(t *testing.T, certPEM string) *big.Int {
 		t.Fatal(err)
 	}
 	return cert.SerialNumber
+}
+
+// TestDockerStack_TLSInitKeepsTheServedCertificates is the upgrade of a stack
+// deployed with password-derived certificates: EnsureTLSMaterial (what `tls
+// init`, `make up` and rollout run) stores exactly the certificates it serves,
+// so the next preview changes nothing, and from then on the password rotates
+// in two live phases while the CA clients trust stays the same.
+func TestDockerStack_TLSInitKeepsTheServedCertificates(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	d := stacktest.NewDocker(t, ctx, tlsMaterialSlot, map[string]string{cluster.KeyTLS: "true"})
+	res, _ := d.Up(ctx)
+	before, err := automation.DeployedFromOutputs(res.Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := serverContainerIDs(t, ctx, d)
+
+	what, err := automation.EnsureTLSMaterial(ctx, d.Stack)
+	if err != nil || what != automation.TLSMaterialKept {
+		t.Fatalf("EnsureTLSMaterial = %q, %v; want %q", what, err, automation.TLSMaterialKept)
+	}
+	if again, err := automation.EnsureTLSMaterial(ctx, d.Stack); err != nil || again != automation.TLSMaterialUnchanged {
+		t.Fatalf("a second EnsureTLSMaterial = %q, %v; want nothing to do", again, err)
+	}
+	preview, err := d.Stack.Preview(ctx, optpreview.SuppressProgress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for op, n := range preview.ChangeSummary {
+		if op != apitype.OpSame {
+			t.Errorf("after tls init the preview would %s %d resources, want no change: %v", op, n, preview.ChangeSummary)
+		}
+	}
+
+	old := d.Password
+	d.Password = "it-rotated-" + stacktest.RandomHex(12)
+	d.SetConfig(ctx, map[string]string{cluster.KeyPreviousPassword: old})
+	res, took := d.Up(ctx)
+	after, err := automation.DeployedFromOutputs(res.Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rotation phase 1 on kept certificates: up %s", took.Round(time.Millisecond))
+	if after.TLSCACert != before.TLSCACert {
+		t.Fatal("the CA changed with the password")
+	}
+	if err := d.Stack.RemoveConfig(ctx, automation.ProjectName+":"+cluster.KeyPreviousPassword); err != nil {
+		t.Fatal(err)
+	}
+	res, took = d.Up(ctx)
+	if after, err = automation.DeployedFromOutputs(res.Outputs); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rotation phase 2: up %s", took.Round(time.Millisecond))
+	stacktest.RequireHealthy(t, ctx, after.Target(true))
+	if got := serverContainerIDs(t, ctx, d); !maps.Equal(got, ids) {
+		t.Errorf("containers replaced: %v, were %v", got, ids)
+	}
 }
