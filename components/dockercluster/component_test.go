@@ -329,6 +329,18 @@ func TestDockerSentinelCluster_SettingsJobFailure(t *testing.T) {
 	}
 }
 
+// A failed credentials job (a refused rotation) must leave every process and
+// the monitor as they are: none of them is registered, so none is replaced.
+func TestDockerSentinelCluster_CredentialsJobFailureChangesNothingElse(t *testing.T) {
+	m, err := deploy(t, sentinelSpec(), map[string]int{"redis-test-apply-credentials": 1}, nil)
+	if err == nil || !strings.Contains(err.Error(), "credentials job redis-test-apply-credentials exited 1") {
+		t.Fatalf("deploy = %v, want the credentials job's exit code", err)
+	}
+	if got := names(m.ofType(typeContainer)); !slices.Equal(got, []string{"redis-test-apply-credentials"}) {
+		t.Errorf("containers registered after a failed credentials job: %q, want only the job", got)
+	}
+}
+
 func TestNewDockerSentinelCluster_RejectsBadArgs(t *testing.T) {
 	invalid := sentinelSpec()
 	invalid.Quorum = 1

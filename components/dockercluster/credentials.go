@@ -18,6 +18,9 @@ type credentials struct {
 	volume   *docker.Volume
 	job      *docker.Container
 	exitCode pulumi.IntOutput
+	// applied resolves to the job once it exited 0 and fails when it did
+	// not: what depends on it is then neither created nor replaced.
+	applied pulumi.ResourceArrayOutput
 }
 
 // credentialsJob keeps the password out of every node's and sentinel's own
@@ -36,7 +39,7 @@ func (b builder) credentialsJob(network *docker.Network) (credentials, error) {
 	if err != nil {
 		return credentials{}, err
 	}
-	files := render.CredentialFiles(b.spec)
+	files := render.CredentialFiles(b.spec, b.tls)
 	var staged []upload
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		staged = append(staged, upload{path: cluster.CredentialsNextDir + "/" + name, content: files[name]})
@@ -50,8 +53,7 @@ func (b builder) credentialsJob(network *docker.Network) (credentials, error) {
 		NetworksAdvanced: docker.ContainerNetworksAdvancedArray{docker.ContainerNetworksAdvancedArgs{
 			Name: network.Name,
 		}},
-		Uploads: secretUploads(bundle(upload{path: cluster.CredentialsScriptPath, content: script},
-			append(staged, b.tlsUploads(cluster.TLSCACertPath)...))),
+		Uploads: secretUploads(bundle(upload{path: cluster.CredentialsScriptPath, content: script}, staged)),
 		Volumes: docker.ContainerVolumeArray{docker.ContainerVolumeArgs{
 			VolumeName:    volume.Name,
 			ContainerPath: pulumi.String(cluster.CredentialsDir),
@@ -72,7 +74,8 @@ func (b builder) credentialsJob(network *docker.Network) (credentials, error) {
 		}
 		return code, nil
 	}).(pulumi.IntOutput)
-	return credentials{volume: volume, job: job, exitCode: exitCode}, nil
+	applied := exitCode.ApplyT(func(int) []pulumi.Resource { return []pulumi.Resource{job} }).(pulumi.ResourceArrayOutput)
+	return credentials{volume: volume, job: job, exitCode: exitCode, applied: applied}, nil
 }
 
 // credentialsMount mounts the credentials volume read-only.
@@ -84,7 +87,14 @@ func (b builder) credentialsMount() docker.ContainerVolumeArray {
 	}}
 }
 
-// serverOptions make a node or sentinel wait for the credentials it reads.
+// serverOptions make a node or sentinel wait for the credentials it reads,
+// and stay as they are when the job failed (a refused rotation changes
+// nothing).
 func (b builder) serverOptions() []pulumi.ResourceOption {
-	return []pulumi.ResourceOption{pulumi.Parent(b.parent), pulumi.DependsOn([]pulumi.Resource{b.credentials.job})}
+	return []pulumi.ResourceOption{pulumi.Parent(b.parent), b.afterCredentials()}
+}
+
+// afterCredentials orders a resource after a successful credentials job.
+func (b builder) afterCredentials() pulumi.ResourceOption {
+	return pulumi.DependsOnInputs(b.credentials.applied)
 }

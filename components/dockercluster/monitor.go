@@ -69,5 +69,5 @@ func (b builder) monitor(network *docker.Network) (*docker.Container, error) {
 		// reads back twice the memory and every up would report a diff.
 		MemorySwap: pulumi.Int(128),
 		Labels:     containerLabels(b.spec, cluster.RoleMonitor, -1),
-	}, pulumi.Parent(b.parent))
+	}, pulumi.Parent(b.parent), b.afterCredentials())
 }

@@ -65,7 +65,7 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 		Uploads: secretUploads(bundle(p.start, append(append(p.files,
 			credentialLink(cluster.PasswordFilePath, render.CredentialPassword),
 			upload{path: cluster.HealthcheckPath, content: render.HealthcheckScript(b.spec, p.listenPort)},
-		), b.tlsUploads(cluster.TLSCACertPath, cluster.TLSCertPath, cluster.TLSKeyPath)...))),
+		), b.tlsLinks()...))),
 		Volumes: b.credentialsMount(),
 		// The credentials job writes the files the start script reads.
 		Healthcheck: docker.ContainerHealthcheckArgs{
@@ -88,6 +88,19 @@ func (b builder) serverArgs(network *docker.Network, p processSpec) *docker.Cont
 // process reads what the last rotation applied, not what it was created with.
 func credentialLink(path, name string) upload {
 	return upload{path: path, link: cluster.CredentialsDir + "/" + name}
+}
+
+// tlsLinks point a process's TLS files at what the credentials job
+// publishes, so a certificate change replaces no container.
+func (b builder) tlsLinks() []upload {
+	if !b.spec.TLS {
+		return nil
+	}
+	return []upload{
+		credentialLink(cluster.TLSCACertPath, render.CredentialTLSCACert),
+		credentialLink(cluster.TLSCertPath, render.CredentialTLSCert),
+		credentialLink(cluster.TLSKeyPath, render.CredentialTLSKey),
+	}
 }
 
 // tlsUploads are the given TLS files (by container path), none without TLS.

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
@@ -29,8 +30,9 @@ const (
 )
 
 // CredentialFiles are the files a credentials job is given (see
-// CredentialsScript), by name below CredentialsPaths.Next. Every one is a secret.
-func CredentialFiles(s cluster.Spec) map[string]string {
+// CredentialsScript), by name below CredentialsPaths.Next: the credentials,
+// and on a TLS stack the stack's TLS files (TLSFor). Every one is a secret.
+func CredentialFiles(s cluster.Spec, tls TLSFiles) map[string]string {
 	files := map[string]string{
 		CredentialPassword:   s.Password,
 		CredentialNodeAuth:   RedisAuthConf(s),
@@ -38,6 +40,9 @@ func CredentialFiles(s cluster.Spec) map[string]string {
 	}
 	if s.PreviousPassword != "" {
 		files[CredentialPrevious] = s.PreviousPassword
+	}
+	if s.TLS {
+		maps.Copy(files, tlsCredentialFiles(tls))
 	}
 	if s.Mode == cluster.ModeSentinel {
 		files[CredentialSentinelAuth] = SentinelAuthConf(s)
@@ -56,7 +61,9 @@ func CredentialFiles(s cluster.Spec) map[string]string {
 //  2. switch: the processes' own links use the current password (masterauth;
 //     Sentinel's auth-pass and sentinel-pass), secrets fed on stdin (-x);
 //  3. publish: the files processes read at start are replaced, so a restart
-//     from here on comes back with the same credentials;
+//     from here on comes back with the same credentials; when the TLS files
+//     changed (checked first, see tlsPreflight), the processes take them
+//     (tlsApply);
 //  4. prune: each user accepts exactly the spec's passwords (resetpass), and
 //     the live configs are persisted (CONFIG REWRITE, SENTINEL FLUSHCONFIG).
 //
@@ -72,7 +79,7 @@ func CredentialsScript(s cluster.Spec, l cluster.Layout, p CredentialsPaths) str
 		"next="+p.Next,
 		"live="+p.Live,
 		"cli_user="+string(s.AdminUser()),
-		"cli_tls='"+tlsFlags(s, cluster.TLSCACertPath)+"'",
+		"cli_tls='"+tlsFlags(s, p.Next+"/"+CredentialTLSCACert)+"'",
 		fmt.Sprintf("deadline=$(( $(date +%%s) + %d ))", SettingsJobTimeoutSeconds),
 		"# cli HOST PORT PASSWORD_FILE ARGS...: redis-cli as the tooling's user.",
 		"cli() {",
@@ -129,6 +136,11 @@ func CredentialsScript(s cluster.Spec, l cluster.Layout, p CredentialsPaths) str
 			processes = append(processes, process{e, cluster.RoleSentinel})
 		}
 	}
+	var endpoints []cluster.Endpoint
+	for _, pr := range processes {
+		endpoints = append(endpoints, pr.endpoint)
+	}
+	b.WriteString(tlsPreflight(s, endpoints))
 	b.WriteString("echo '1/4 accept: every user also accepts the current password'\nreached=''\n")
 	for _, pr := range processes {
 		h, port := pr.endpoint.Host, pr.endpoint.Port
@@ -155,6 +167,13 @@ func CredentialsScript(s cluster.Spec, l cluster.Layout, p CredentialsPaths) str
 		`for f in `+strings.Join(publishedCredentials(s), " ")+`; do`,
 		`  cp "$next/$f" "$live/.$f.next" && chmod 600 "$live/.$f.next" && mv "$live/.$f.next" "$live/$f" || { echo "FAIL publish $f" >&2; exit 1; }`,
 		`done`,
+	))
+	if s.TLS {
+		// Data nodes reload the key as the user they run as.
+		b.WriteString(fmt.Sprintf("if id redis >/dev/null 2>&1; then chown redis:redis %s; fi\n", strings.Join(liveTLSFiles(p), " ")))
+	}
+	b.WriteString(tlsApply(s, p))
+	b.WriteString(lines(
 		"echo '4/4 prune: each user accepts exactly the configured passwords'",
 	))
 	for _, pr := range processes {
@@ -185,5 +204,13 @@ func publishedCredentials(s cluster.Spec) []string {
 	if s.Mode == cluster.ModeSentinel {
 		files = append(files, CredentialSentinelAuth)
 	}
+	if s.TLS {
+		files = append(files, CredentialTLSCACert, CredentialTLSCert, CredentialTLSKey)
+	}
 	return files
+}
+
+// liveTLSFiles are the published TLS files' paths.
+func liveTLSFiles(p CredentialsPaths) []string {
+	return []string{p.Live + "/" + CredentialTLSCACert, p.Live + "/" + CredentialTLSCert, p.Live + "/" + CredentialTLSKey}
 }

@@ -140,7 +140,7 @@ func credentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout) (string, 
 			t.Fatal(err)
 		}
 	}
-	for name, content := range render.CredentialFiles(s) {
+	for name, content := range render.CredentialFiles(s, render.TLSFiles{}) {
 		if err := os.WriteFile(filepath.Join(paths.Next, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -52,7 +52,7 @@ func TestDockerStack_PasswordRotation(t *testing.T) {
 			if deployed.AdminPassword != d.Password {
 				t.Fatal("the outputs do not publish the new password")
 			}
-			w.switchTo(deployed)
+			w.switchTo(t, deployed)
 			time.Sleep(time.Second) // the writer runs on the new credentials for a while
 
 			if err := d.Stack.RemoveConfig(ctx, automation.ProjectName+":"+cluster.KeyPreviousPassword); err != nil {
@@ -121,24 +121,35 @@ type appWriter struct {
 }
 
 type writerStats struct {
-	acked, lost, authFailures, otherErrors int
+	acked, lost, authFailures, tlsFailures, otherErrors int
 	longestGap                             time.Duration
 	firstError                             error
 }
 
-func appClient(d automation.Deployed) *redis.Client {
+// appClient is the app's client from the contract alone: on a TLS stack it
+// trusts exactly the published bundle (REDIS_TLS_CA_CERT).
+func appClient(t *testing.T, d automation.Deployed) *redis.Client {
 	env := d.AppEnv
-	return redis.NewFailoverClient(&redis.FailoverOptions{
+	o := &redis.FailoverOptions{
 		MasterName: env[cluster.EnvSentinelMasterName], SentinelAddrs: d.Sentinels,
 		Username: env[cluster.EnvUsername], Password: env[cluster.EnvPassword],
 		SentinelUsername: env[cluster.EnvUsername], SentinelPassword: env[cluster.EnvPassword],
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: -1,
-	})
+	}
+	if env[cluster.EnvTLS] == "true" {
+		tlsConfig, err := verify.TLSConfigFromPEM(env[cluster.EnvTLSCACert])
+		if err != nil {
+			t.Fatal(err)
+		}
+		tlsConfig.ServerName = strings.Split(d.Sentinels[0], ":")[0] // every process is announced on the gateway address
+		o.TLSConfig = tlsConfig
+	}
+	return redis.NewFailoverClient(o)
 }
 
 func startAppWriter(t *testing.T, d automation.Deployed) *appWriter {
 	w := &appWriter{stopped: make(chan struct{})}
-	w.client.Store(appClient(d))
+	w.client.Store(appClient(t, d))
 	w.done.Add(1)
 	go func() {
 		defer w.done.Done()
@@ -161,6 +172,8 @@ func startAppWriter(t *testing.T, d automation.Deployed) *appWriter {
 				continue
 			case isAuthError(err):
 				w.stats.authFailures++
+			case isTLSError(err):
+				w.stats.tlsFailures++
 			default:
 				w.stats.otherErrors++
 			}
@@ -172,8 +185,8 @@ func startAppWriter(t *testing.T, d automation.Deployed) *appWriter {
 	return w
 }
 
-func (w *appWriter) switchTo(d automation.Deployed) {
-	old := w.client.Swap(appClient(d))
+func (w *appWriter) switchTo(t *testing.T, d automation.Deployed) {
+	old := w.client.Swap(appClient(t, d))
 	time.AfterFunc(2*time.Second, func() { _ = old.Close() })
 }
 
@@ -197,4 +210,10 @@ func (w *appWriter) stop(t *testing.T) writerStats {
 func isAuthError(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "WRONGPASS") || strings.Contains(s, "NOAUTH") || strings.Contains(s, "NOPERM")
+}
+
+// isTLSError is a failed handshake: a certificate the client does not trust.
+func isTLSError(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "x509") || strings.Contains(s, "tls:") || strings.Contains(s, "certificate")
 }
