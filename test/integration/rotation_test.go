@@ -122,8 +122,8 @@ type appWriter struct {
 
 type writerStats struct {
 	acked, lost, authFailures, tlsFailures, otherErrors int
-	longestGap                             time.Duration
-	firstError                             error
+	longestGap                                          time.Duration
+	firstError                                          error
 }
 
 // appClient is the app's client from the contract alone: on a TLS stack it
