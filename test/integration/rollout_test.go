@@ -233,8 +233,40 @@ func TestRollout_RollingUpgradeUnderWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, id := range before {
-		if !strings.HasSuffix(name, "-settings") && !strings.HasSuffix(name, "-monitor") && after[name] == id {
+		if !strings.HasSuffix(name, "-settings") && !strings.HasSuffix(name, "-monitor") && !strings.HasSuffix(name, "-apply-credentials") && after[name] == id {
 			t.Errorf("%s was not replaced by the image upgrade", name)
 		}
 	}
+
+	t.Run("a password rotation is promoted in place", func(t *testing.T) {
+		old, err := s.GetConfig(ctx, automation.ProjectName+":"+cluster.KeyPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotated := "rollout-rotated-" + stacktest.RandomHex(12)
+		if err := automation.SetConfig(ctx, s, map[string]string{cluster.KeyPreviousPassword: old.Value}, rotated); err != nil {
+			t.Fatal(err)
+		}
+		for phase, change := range []string{"accept both", "drop the old"} {
+			if phase == 1 {
+				if err := s.RemoveConfig(ctx, automation.ProjectName+":"+cluster.KeyPreviousPassword); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := rollout.Run(ctx, []string{stage}, o)
+			if err != nil || !res.Promoted || res.Stages[0].Rollback != nil {
+				t.Fatalf("rotation (%s): %v %+v", change, err, res)
+			}
+			t.Logf("rotation (%s): promoted, up %s", change, res.Stages[0].Up.Round(time.Millisecond))
+		}
+		rotatedIDs, err := host.ContainerIDs(ctx, stage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, id := range after {
+			if (strings.Contains(name, "-node-") || strings.Contains(name, "-sentinel-")) && rotatedIDs[name] != id {
+				t.Errorf("%s was replaced by a password rotation", name)
+			}
+		}
+	})
 }
