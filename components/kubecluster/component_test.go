@@ -11,6 +11,7 @@ import (
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/components/kubecluster"
 	"github.com/platform-team/redis-sentinel/internal/pulumimock"
+	"github.com/platform-team/redis-sentinel/internal/testpki"
 )
 
 const testPassword = "kube-Passw0rd-for-tests"
@@ -277,5 +278,36 @@ func TestKubeSentinelCluster_TimersDoNotRollPods(t *testing.T) {
 	fsyncNodes, _ := podTemplates(testSpec(func(s *cluster.Spec) { s.Persistence.AppendFsync = "always" }))
 	if fsyncNodes == baseNodes {
 		t.Error("changing appendfsync leaves the data pods' template unchanged (pods would keep the old config)")
+	}
+}
+
+// Provided TLS material reaches the pods as given: the certificates in the
+// role ConfigMaps, the key only in the Secret; the outputs publish the CA.
+func TestKubeSentinelCluster_ProvidedCertificates(t *testing.T) {
+	ca := testpki.NewCA(t, "platform CA")
+	s := testSpec(func(s *cluster.Spec) { s.TLS = true })
+	l := cluster.KubernetesLayout(s)
+	var hosts []string
+	for _, e := range append(l.Nodes, l.Sentinels...) {
+		hosts = append(hosts, e.Host)
+	}
+	issued := ca.Issue(t, append(hosts, s.SentinelServiceAddr().Host), testpki.Options{})
+	s.TLSMaterial = cluster.TLSMaterial{CACert: ca.PEM, Cert: issued.Cert, Key: issued.Key}
+	if err := cluster.Validate(s); err != nil {
+		t.Fatal(err)
+	}
+	rec := deploy(t, s)
+	for _, role := range []cluster.Role{cluster.RoleData, cluster.RoleSentinel} {
+		data := dig(find(t, rec, typeConfigMap, s.ConfigMapName(role)), "data").(map[string]any)
+		if data["ca.crt"] != ca.PEM || data["tls.crt"] != issued.Cert {
+			t.Errorf("%s ConfigMap does not hold the provided CA and certificate", role)
+		}
+		if _, ok := data["tls.key"]; ok {
+			t.Errorf("%s ConfigMap holds the key", role)
+		}
+	}
+	secret := dig(find(t, rec, typeSecret, s.SecretName()), "stringData").(map[string]any)
+	if secret["tls.key"] != issued.Key {
+		t.Error("the Secret does not hold the provided key")
 	}
 }
