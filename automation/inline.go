@@ -48,22 +48,34 @@ func (o InlineOptions) env() map[string]string {
 // UpsertInlineStack creates or selects a stack that runs stack.Program in
 // process: the same program as main.go, with no language host needed.
 func UpsertInlineStack(ctx context.Context, stackName string, o InlineOptions) (auto.Stack, error) {
-	env := o.env()
-	project := workspace.Project{
-		Name:    ProjectName,
-		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
-	}
-	opts := []auto.LocalWorkspaceOption{auto.EnvVars(env), auto.SecretsProvider("passphrase")}
-	if o.WorkDir != "" {
-		opts = append(opts, auto.WorkDir(o.WorkDir))
-	} else {
-		opts = append(opts, auto.Project(project))
-	}
-	s, err := auto.UpsertStackInlineSource(ctx, stackName, ProjectName, stack.Program, opts...)
+	s, err := auto.UpsertStackInlineSource(ctx, stackName, ProjectName, stack.Program, o.workspaceOptions()...)
 	if err != nil {
 		return auto.Stack{}, fmt.Errorf("upsert inline stack %s: %w", stackName, err)
 	}
 	return s, nil
+}
+
+// SelectInlineStack is UpsertInlineStack for a stack that must exist already:
+// a mistyped name is an error, not a new stack.
+func SelectInlineStack(ctx context.Context, stackName string, o InlineOptions) (auto.Stack, error) {
+	s, err := auto.SelectStackInlineSource(ctx, stackName, ProjectName, stack.Program, o.workspaceOptions()...)
+	if err != nil {
+		return auto.Stack{}, fmt.Errorf("select stack %s: %w", stackName, err)
+	}
+	return s, nil
+}
+
+// workspaceOptions place the workspace: the project directory when given,
+// else a temporary one with the project defined in code.
+func (o InlineOptions) workspaceOptions() []auto.LocalWorkspaceOption {
+	opts := []auto.LocalWorkspaceOption{auto.EnvVars(o.env()), auto.SecretsProvider("passphrase")}
+	if o.WorkDir != "" {
+		return append(opts, auto.WorkDir(o.WorkDir))
+	}
+	return append(opts, auto.Project(workspace.Project{
+		Name:    ProjectName,
+		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
+	}))
 }
 
 // SetConfig sets plain config keys and the password (as a secret) on a stack.

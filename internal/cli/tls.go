@@ -36,7 +36,7 @@ func newTLSCommand(stdout io.Writer) *cobra.Command {
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			s, err := automation.UpsertInlineStack(ctx, stack, automation.InlineOptions{WorkDir: projectDir})
+			s, err := automation.SelectInlineStack(ctx, stack, automation.InlineOptions{WorkDir: projectDir})
 			if err != nil {
 				return err
 			}

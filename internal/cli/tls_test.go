@@ -42,6 +42,12 @@ func TestTLSInit_GeneratesOnceAndStoresTheKeyAsASecret(t *testing.T) {
 	}
 	pulumi("config", "set", "--stack", "secured", cluster.KeyTLS, "true")
 
+	if code, _, errOut := run(t, "tls", "init", "--stack", "typo", "--project-dir", dir); code == ExitOK || !strings.Contains(errOut, "typo") {
+		t.Fatalf("a stack that does not exist: exit %d, stderr %s", code, errOut)
+	}
+	if out := pulumi("stack", "ls"); strings.Contains(out, "typo") {
+		t.Fatalf("tls init created the stack it was asked about:\n%s", out)
+	}
 	code, out, errOut := run(t, "tls", "init", "--stack", "plain", "--project-dir", dir)
 	if code != ExitOK || !strings.Contains(out, "nothing to do") {
 		t.Fatalf("plain stack: exit %d\n%s\n%s", code, out, errOut)
