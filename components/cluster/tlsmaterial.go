@@ -46,9 +46,9 @@ func validateTLSMaterial(v *validator, s Spec, hosts []string, now time.Time) {
 		v.add(KeyTLSCert, "is set but tls is false: set tls to true, or remove tlsCaCert, tlsCert and tlsKey")
 		return
 	}
-	for key, value := range map[string]string{KeyTLSCACert: m.CACert, KeyTLSCert: m.Cert, KeyTLSKey: m.Key} {
-		if value == "" {
-			v.add(key, "is required when any of tlsCaCert, tlsCert, tlsKey is set")
+	for _, part := range []struct{ key, value string }{{KeyTLSCACert, m.CACert}, {KeyTLSCert, m.Cert}, {KeyTLSKey, m.Key}} {
+		if part.value == "" { // in key order: problems are listed as they are found
+			v.add(part.key, "is required when any of tlsCaCert, tlsCert, tlsKey is set")
 		}
 	}
 	if m.CACert == "" || m.Cert == "" || m.Key == "" {

@@ -20,9 +20,10 @@ func tlsSpec(t *testing.T, ca *testpki.CA, o testpki.Options) cluster.Spec {
 	return s
 }
 
+// announcedHosts are the layout's node and sentinel hosts (not the Service).
 func announcedHosts(t *testing.T, s cluster.Spec) []string {
 	t.Helper()
-	l, err := cluster.DockerLayout(s)
+	l, err := cluster.LayoutFor(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,11 +122,7 @@ func TestValidate_KubernetesCertificateMustCoverTheSentinelService(t *testing.T)
 	s := validSpec()
 	s.Platform = cluster.PlatformKubernetes
 	s.TLS = true
-	l := cluster.KubernetesLayout(s)
-	var pods []string
-	for _, e := range append(l.Nodes, l.Sentinels...) {
-		pods = append(pods, e.Host)
-	}
+	pods := announcedHosts(t, s)
 	issued := ca.Issue(t, pods, testpki.Options{})
 	s.TLSMaterial = cluster.TLSMaterial{CACert: ca.PEM, Cert: issued.Cert, Key: issued.Key}
 	ps := problems(t, cluster.Validate(s))

@@ -205,12 +205,16 @@ func publishedCredentials(s cluster.Spec) []string {
 		files = append(files, CredentialSentinelAuth)
 	}
 	if s.TLS {
-		files = append(files, CredentialTLSCACert, CredentialTLSCert, CredentialTLSKey)
+		files = append(files, tlsCredentials...)
 	}
 	return files
 }
 
 // liveTLSFiles are the published TLS files' paths.
 func liveTLSFiles(p CredentialsPaths) []string {
-	return []string{p.Live + "/" + CredentialTLSCACert, p.Live + "/" + CredentialTLSCert, p.Live + "/" + CredentialTLSKey}
+	paths := make([]string, len(tlsCredentials))
+	for i, name := range tlsCredentials {
+		paths[i] = p.Live + "/" + name
+	}
+	return paths
 }

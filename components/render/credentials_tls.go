@@ -20,6 +20,9 @@ const (
 // for a moment, to check that the running processes' trust accepts it.
 const tlsProbePort = 16390
 
+// tlsCredentials are the TLS files' names, in the order they are listed.
+var tlsCredentials = []string{CredentialTLSCACert, CredentialTLSCert, CredentialTLSKey}
+
 // tlsCredentialFiles are TLSFiles by credential name.
 func tlsCredentialFiles(t TLSFiles) map[string]string {
 	return map[string]string{CredentialTLSCACert: t.CACert, CredentialTLSCert: t.Cert, CredentialTLSKey: t.Key}
@@ -40,7 +43,7 @@ func tlsPreflight(s cluster.Spec, processes []cluster.Endpoint) string {
 	var b strings.Builder
 	b.WriteString(lines(
 		"tls_changed=0",
-		`for f in `+CredentialTLSCACert+` `+CredentialTLSCert+` `+CredentialTLSKey+`; do`,
+		`for f in `+strings.Join(tlsCredentials, " ")+`; do`,
 		`  cmp -s "$next/$f" "$live/$f" || tls_changed=1`,
 		`done`,
 		`if [ "$tls_changed" = 1 ] && [ -f "$live/`+CredentialTLSCACert+`" ]; then`,
