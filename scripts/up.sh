@@ -14,7 +14,10 @@ fi
 go build -o bin/redis-sentinel ./cmd/redis-sentinel
 # A TLS stack keeps its certificates as stack config, so a password rotation
 # leaves them alone (a deployed stack keeps the ones it serves: no change).
-./bin/redis-sentinel tls init --stack "$stack" >&2
+# Asked only of TLS stacks: it costs a workspace and three pulumi calls.
+if [ "$(pulumi config get tls 2>/dev/null)" = true ]; then
+  ./bin/redis-sentinel tls init --stack "$stack" >&2
+fi
 pulumi up --yes --non-interactive --skip-preview --stack "$stack"
 # Kubernetes stacks announce pod DNS names: resolve them through the cluster's DNS
 # (this host routes the local cluster's pod network).
