@@ -14,7 +14,10 @@ type CredentialsPaths struct {
 	// Next holds the files CredentialFiles names, as this update delivers them.
 	Next string
 	// Live is the directory the processes read their credentials from at start
-	// (a volume shared with them); the job copies Next there.
+	// (a volume shared with them); the job copies Next there. Empty when the
+	// platform publishes them itself (Kubernetes updates the Secret the pods
+	// mount before the job runs) and TLS changes reach the processes by a pod
+	// roll: the job then only accepts, switches and prunes.
 	Live string
 }
 
@@ -33,6 +36,17 @@ const (
 // CredentialsScript), by name below CredentialsPaths.Next: the credentials,
 // and on a TLS stack the stack's TLS files (TLSFor). Every one is a secret.
 func CredentialFiles(s cluster.Spec, tls TLSFiles) map[string]string {
+	files := PasswordCredentialFiles(s)
+	if s.TLS {
+		maps.Copy(files, tlsCredentialFiles(tls))
+	}
+	return files
+}
+
+// PasswordCredentialFiles are CredentialFiles without the TLS files: what a
+// platform that rolls its processes for a TLS change (Kubernetes) keeps in
+// the Secret it updates in place for a password change.
+func PasswordCredentialFiles(s cluster.Spec) map[string]string {
 	files := map[string]string{
 		CredentialPassword:   s.Password,
 		CredentialNodeAuth:   RedisAuthConf(s),
@@ -40,9 +54,6 @@ func CredentialFiles(s cluster.Spec, tls TLSFiles) map[string]string {
 	}
 	if s.PreviousPassword != "" {
 		files[CredentialPrevious] = s.PreviousPassword
-	}
-	if s.TLS {
-		maps.Copy(files, tlsCredentialFiles(tls))
 	}
 	if s.Mode == cluster.ModeSentinel {
 		files[CredentialSentinelAuth] = SentinelAuthConf(s)
@@ -98,7 +109,8 @@ func CredentialsScript(s cluster.Spec, l cluster.Layout, p CredentialsPaths) str
 		`      case $got in`,
 		`        PONG) return 0 ;;`,
 		`        *WRONGPASS*|*NOAUTH*) rejected=$((rejected + 1)) ;;`,
-		`        *"Connection refused"*) echo "skip $1:$2: not running; it reads the published credentials when it starts"; return 1 ;;`,
+		`        *"Connection refused"*|*"not known"*|*"name resolution"*|*"No address"*)`,
+		`          echo "skip $1:$2: not running; it reads the published credentials when it starts"; return 1 ;;`,
 		`        *) break ;;`,
 		`      esac`,
 		`    done`,
@@ -140,7 +152,10 @@ func CredentialsScript(s cluster.Spec, l cluster.Layout, p CredentialsPaths) str
 	for _, pr := range processes {
 		endpoints = append(endpoints, pr.endpoint)
 	}
-	b.WriteString(tlsPreflight(s, endpoints))
+	publishes := p.Live != ""
+	if publishes {
+		b.WriteString(tlsPreflight(s, endpoints))
+	}
 	b.WriteString("echo '1/4 accept: every user also accepts the current password'\nreached=''\n")
 	for _, pr := range processes {
 		h, port := pr.endpoint.Host, pr.endpoint.Port
@@ -163,16 +178,12 @@ func CredentialsScript(s cluster.Spec, l cluster.Layout, p CredentialsPaths) str
 		`  fi`,
 		`  echo "ok   $h:$p switched"`,
 		`done`,
-		"echo '3/4 publish: what processes read when they start'",
-		`for f in `+strings.Join(publishedCredentials(s), " ")+`; do`,
-		`  cp "$next/$f" "$live/.$f.next" && chmod 600 "$live/.$f.next" && mv "$live/.$f.next" "$live/$f" || { echo "FAIL publish $f" >&2; exit 1; }`,
-		`done`,
 	))
-	if s.TLS {
-		// Data nodes reload the key as the user they run as.
-		b.WriteString(fmt.Sprintf("if id redis >/dev/null 2>&1; then chown redis:redis %s; fi\n", strings.Join(liveTLSFiles(p), " ")))
+	if publishes {
+		b.WriteString(publish(s, p))
+	} else {
+		b.WriteString("echo '3/4 publish: done by the platform before this job (the Secret the pods mount)'\n")
 	}
-	b.WriteString(tlsApply(s, p))
 	b.WriteString(lines(
 		"echo '4/4 prune: each user accepts exactly the configured passwords'",
 	))
@@ -190,6 +201,24 @@ func CredentialsScript(s cluster.Spec, l cluster.Layout, p CredentialsPaths) str
 		b.WriteString(fmt.Sprintf("  echo \"ok   %s:%d pruned and persisted\" ;;\nesac\n", h, port))
 	}
 	b.WriteString(lines("echo credentials applied"))
+	return b.String()
+}
+
+// publish copies Next's files to Live (step 3) and, on a TLS stack whose
+// certificates changed, makes the processes take them.
+func publish(s cluster.Spec, p CredentialsPaths) string {
+	var b strings.Builder
+	b.WriteString(lines(
+		"echo '3/4 publish: what processes read when they start'",
+		`for f in `+strings.Join(publishedCredentials(s), " ")+`; do`,
+		`  cp "$next/$f" "$live/.$f.next" && chmod 600 "$live/.$f.next" && mv "$live/.$f.next" "$live/$f" || { echo "FAIL publish $f" >&2; exit 1; }`,
+		`done`,
+	))
+	if s.TLS {
+		// Data nodes reload the key as the user they run as.
+		b.WriteString(fmt.Sprintf("if id redis >/dev/null 2>&1; then chown redis:redis %s; fi\n", strings.Join(liveTLSFiles(p), " ")))
+	}
+	b.WriteString(tlsApply(s, p))
 	return b.String()
 }
 

@@ -25,9 +25,16 @@ import (
 // processes, with ACL and without): no process restarts, both passwords work
 // for every user in between, only the new one after, replication re-links
 // with the new one, and the sentinels still fail over.
+//
+// "published by the platform" is Kubernetes' variant: the job publishes
+// nothing (the Secret the pods mount is updated before it runs).
 func TestCredentialsScript_RotatesLive(t *testing.T) {
-	for _, acl := range []bool{false, true} {
-		t.Run(map[bool]string{false: "default-user", true: "acl"}[acl], func(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		acl, local bool // local: the job publishes the files to Live itself
+	}{{"default-user", false, true}, {"acl", true, true}, {"acl, published by the platform", true, false}} {
+		acl, local := tt.acl, tt.local
+		t.Run(tt.name, func(t *testing.T) {
 			c := redistest.Start(t, redistest.Options{ACL: acl})
 			ctx := context.Background()
 			old := c.Spec
@@ -37,13 +44,13 @@ func TestCredentialsScript_RotatesLive(t *testing.T) {
 			// fails and says what to set, and changes nothing.
 			unknown := old
 			unknown.Password = "unknown-" + old.Password
-			if out, err := credentialsScript(t, unknown, c.Layout); err == nil || !strings.Contains(out, "set previousPassword to the password it runs with") {
+			if out, err := credentialsScript(t, unknown, c.Layout, local); err == nil || !strings.Contains(out, "set previousPassword to the password it runs with") {
 				t.Errorf("a password the processes do not know: %v\n%s", err, out)
 			}
 
 			both := old
 			both.Password, both.PreviousPassword = "rotated-"+old.Password, old.Password
-			runCredentialsScript(t, both, c.Layout)
+			runCredentialsScript(t, both, c.Layout, local)
 			for _, u := range both.Users(cluster.RoleData) {
 				for _, spec := range []cluster.Spec{old, both} {
 					expectAuth(t, c.Layout.Nodes[0].String(), u, spec.UserPassword(u), nil)
@@ -55,7 +62,7 @@ func TestCredentialsScript_RotatesLive(t *testing.T) {
 
 			rotated := both
 			rotated.PreviousPassword = ""
-			runCredentialsScript(t, rotated, c.Layout)
+			runCredentialsScript(t, rotated, c.Layout, local)
 			for _, addr := range append(c.Layout.SentinelAddrs(), c.Layout.Nodes[1].String()) {
 				expectAuth(t, addr, rotated.AdminUser(), old.Password, errWrongPass)
 				expectAuth(t, addr, rotated.AdminUser(), rotated.Password, nil)
@@ -121,21 +128,25 @@ func waitFor(t *testing.T, timeout time.Duration, what string, done func() (bool
 
 var errWrongPass = errors.New("WRONGPASS")
 
-func runCredentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout) {
+func runCredentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout, published bool) {
 	t.Helper()
-	out, err := credentialsScript(t, s, l)
+	out, err := credentialsScript(t, s, l, published)
 	if err != nil {
 		t.Fatalf("credentials script: %v\n%s", err, out)
 	}
 }
 
 // credentialsScript runs the script for s with its files in a fresh
-// directory and checks what it published.
-func credentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout) (string, error) {
+// directory and checks what it published: everything, or nothing when the
+// platform publishes (no Live directory).
+func credentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout, published bool) (string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	paths := render.CredentialsPaths{Next: filepath.Join(dir, "next"), Live: filepath.Join(dir, "live")}
-	for _, d := range []string{paths.Next, paths.Live} {
+	if !published {
+		paths.Live = ""
+	}
+	for _, d := range []string{paths.Next, filepath.Join(dir, "live")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -152,14 +163,41 @@ func credentialsScript(t *testing.T, s cluster.Spec, l cluster.Layout) (string, 
 	if strings.Contains(string(out), s.Password) {
 		t.Errorf("the script printed the password:\n%s", out)
 	}
-	published, err := os.ReadFile(filepath.Join(paths.Live, render.CredentialNodeAuth))
-	if err != nil || string(published) != render.RedisAuthConf(s) {
-		t.Errorf("published node auth = %q, %v; want RedisAuthConf", published, err)
+	live, err := os.ReadFile(filepath.Join(dir, "live", render.CredentialNodeAuth))
+	switch {
+	case !published && err == nil:
+		t.Error("the job published files although the platform does")
+	case published && (err != nil || string(live) != render.RedisAuthConf(s)):
+		t.Errorf("published node auth = %q, %v; want RedisAuthConf", live, err)
 	}
-	if _, err := os.Stat(filepath.Join(paths.Live, render.CredentialPrevious)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, "live", render.CredentialPrevious)); err == nil {
 		t.Error("the previous password was published to the processes' files")
 	}
 	return string(out), nil
+}
+
+// A process whose name does not resolve yet (a Kubernetes pod not created,
+// the job running before the StatefulSets) is skipped, not waited for: on a
+// new stack the job finds nothing and is done at once.
+func TestCredentialsScript_SkipsProcessesThatDoNotExistYet(t *testing.T) {
+	s := cluster.SetDefaults(cluster.Spec{Platform: cluster.PlatformKubernetes, Password: "a-Passw0rd-for-tests"}, "kt")
+	s.Kubernetes.Namespace = "no-such-namespace"
+	l := cluster.KubernetesLayout(s)
+	dir := t.TempDir()
+	for name, content := range render.PasswordCredentialFiles(s) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	out, err := exec.Command("sh", "-c", render.CredentialsScript(s, l, render.CredentialsPaths{Next: dir})).CombinedOutput()
+	if err != nil {
+		t.Fatalf("credentials script: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "skip "); n != len(l.Nodes)+len(l.Sentinels) {
+		t.Errorf("%d processes skipped, want every one:\n%s", n, out)
+	}
+	t.Logf("a new stack's job is done in %s", time.Since(start).Round(time.Millisecond))
 }
 
 // expectAuth connects as u with password: want nil for success, or an error
@@ -202,3 +240,41 @@ func nodeAddrs(c *redistest.Cluster) []string {
 }
 
 func equalStrings(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
+
+// The Kubernetes healthcheck stays healthy when its mounted password is
+// behind a live rotation (WRONGPASS), which the strict one does not, and
+// both fail a process that does not answer.
+func TestMountedCredentialsHealthcheck_ToleratesAStalePassword(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{ACL: true})
+	node := c.Layout.Nodes[0]
+	run := func(script, password string, port int) (string, error) {
+		file := filepath.Join(t.TempDir(), "password")
+		if err := os.WriteFile(file, []byte(password), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		script = strings.ReplaceAll(script, cluster.PasswordFilePath, file)
+		script = strings.ReplaceAll(script, fmt.Sprintf("-p %d ", c.Spec.Ports.Redis), fmt.Sprintf("-h %s -p %d ", node.Host, port))
+		out, err := exec.Command("sh", "-c", script).CombinedOutput()
+		return string(out), err
+	}
+	for _, tt := range []struct {
+		name     string
+		password string
+		port     int
+		mounted  bool // want the mounted-credentials script healthy
+		strict   bool // want HealthcheckScript healthy
+	}{
+		{"current password", c.Spec.Password, node.Port, true, true},
+		{"a password rotated away", "stale-" + c.Spec.Password, node.Port, true, false},
+		{"nothing listening", c.Spec.Password, 1, false, false},
+	} {
+		for script, want := range map[string]bool{
+			render.MountedCredentialsHealthcheckScript(c.Spec, c.Spec.Ports.Redis): tt.mounted,
+			render.HealthcheckScript(c.Spec, c.Spec.Ports.Redis):                   tt.strict,
+		} {
+			if out, err := run(script, tt.password, tt.port); (err == nil) != want {
+				t.Errorf("%s: healthy %v, want %v (%s)\n%s", tt.name, err == nil, want, out, script)
+			}
+		}
+	}
+}

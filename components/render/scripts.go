@@ -22,9 +22,36 @@ func HealthcheckScript(s cluster.Spec, port int) string {
 	return lines(
 		"#!/bin/sh",
 		"# Healthy when the local process answers an authenticated PING.",
-		fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)" redis-cli --user %s %s-p %d --no-auth-warning ping | grep -q PONG`,
-			cluster.PasswordFilePath, s.AdminUser(), withSpace(tlsFlags(s, cluster.TLSCACertPath)), port),
+		healthcheckPing(s, port)+" | grep -q PONG",
 	)
+}
+
+// MountedCredentialsHealthcheckScript is HealthcheckScript for processes
+// whose password file is a mounted Secret (Kubernetes). The kubelet projects
+// a changed Secret only at the pod's next sync (up to a minute or so), while
+// the credentials job switches the process at once; a process that refuses
+// the mounted password with WRONGPASS is answering, so it stays healthy:
+// restarting it or taking it out of its Service would not make the kubelet
+// faster, and would turn a live rotation into an outage.
+func MountedCredentialsHealthcheckScript(s cluster.Spec, port int) string {
+	return lines(
+		"#!/bin/sh",
+		"# Healthy when the local process answers an authenticated PING, or refuses",
+		"# a mounted password that a live rotation has already replaced.",
+		"got=$("+healthcheckPing(s, port)+" 2>&1)",
+		`case $got in`,
+		`  PONG) exit 0 ;;`,
+		`  *WRONGPASS*) echo "answers, but refuses the mounted password: a rotation the kubelet has not projected yet"; exit 0 ;;`,
+		`esac`,
+		`echo "$got"`,
+		`exit 1`,
+	)
+}
+
+// healthcheckPing is the healthchecks' authenticated PING of the local process.
+func healthcheckPing(s cluster.Spec, port int) string {
+	return fmt.Sprintf(`REDISCLI_AUTH="$(cat %s)" redis-cli --user %s %s-p %d --no-auth-warning ping`,
+		cluster.PasswordFilePath, s.AdminUser(), withSpace(tlsFlags(s, cluster.TLSCACertPath)), port)
 }
 
 // SettingsScript applies the runtime tunables to every live process: Sentinel
