@@ -41,7 +41,7 @@ func EnsureTLSMaterial(ctx context.Context, s auto.Stack) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("stack %s: %w", s.Name(), err)
 	}
-	if !spec.TLS || spec.TLSMaterial.IsSet() {
+	if !spec.TLS || spec.TLSMaterial.IsSet() || spec.Kubernetes.TLSSecret != "" {
 		return TLSMaterialUnchanged, nil
 	}
 	if err := cluster.Validate(spec); err != nil {

@@ -85,6 +85,7 @@ func specFrom(stackName string, get func(string) string, isSecret func(string) b
 				CPU: r.str(cluster.KeyKubeSentinelCPU), Memory: r.str(cluster.KeyKubeSentinelMemory),
 			},
 			ServiceMonitor: r.bool(cluster.KeyKubeServiceMonitor),
+			TLSSecret:      r.str(cluster.KeyKubeTLSSecret),
 		},
 	}
 	if len(r.problems) > 0 {

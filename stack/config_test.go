@@ -127,6 +127,7 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		cluster.KeyTLSCACert:              "",
 		cluster.KeyTLSCert:                "",
 		cluster.KeyTLSKey:                 "",
+		cluster.KeyKubeTLSSecret:          "",
 	}
 	yamlType := map[reflect.Kind]string{reflect.String: "string", reflect.Int: "integer", reflect.Bool: "boolean"}
 	config := projectConfig(t)

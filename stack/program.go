@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/components/dockercluster"
@@ -21,6 +23,9 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	if spec, err = readTLSSecret(ctx, spec); err != nil {
+		return err
+	}
 	if err := cluster.Validate(spec); err != nil {
 		return err
 	}
@@ -33,6 +38,24 @@ func Program(ctx *pulumi.Context) error {
 	}
 	outputs.Export(ctx)
 	return nil
+}
+
+// KubeClient connects to the cluster the kubernetes provider deploys to; a
+// variable so the program's unit tests can hand it a fake clientset.
+var KubeClient = func(c kubecluster.Connection) (kubernetes.Interface, error) { return c.Client() }
+
+// readTLSSecret fills the spec's TLS material from its kubernetesTlsSecret,
+// read with the default kubernetes provider's kubeconfig and context.
+func readTLSSecret(ctx *pulumi.Context, spec cluster.Spec) (cluster.Spec, error) {
+	if spec.Kubernetes.TLSSecret == "" || spec.Platform != cluster.PlatformKubernetes {
+		return spec, nil
+	}
+	provider := config.New(ctx, "kubernetes")
+	client, err := KubeClient(kubecluster.Connection{Kubeconfig: provider.Get("kubeconfig"), Context: provider.Get("context")})
+	if err != nil {
+		return spec, fmt.Errorf("%s: %w", cluster.KeyKubeTLSSecret, err)
+	}
+	return kubecluster.ReadTLSSecret(ctx.Context(), client, spec)
 }
 
 func deploy(ctx *pulumi.Context, spec cluster.Spec) (stackoutputs.Outputs, error) {

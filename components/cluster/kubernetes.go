@@ -23,9 +23,13 @@ func (s Spec) SentinelServiceName() string { return s.Name + "-sentinel" }
 // (the logical name: the object is auto-named from it).
 func (s Spec) ConfigMapName(r Role) string { return fmt.Sprintf("%s-%s-config", s.Name, r) }
 
-// SecretName holds the password and the auth fragments derived from it
-// (the logical name: the object is auto-named from it).
-func (s Spec) SecretName() string { return s.Name + "-auth" }
+// CredentialsSecretName holds the password and the auth fragments derived
+// from it; its name is fixed, so a rotation updates it in place.
+func (s Spec) CredentialsSecretName() string { return s.Name + "-credentials" }
+
+// TLSKeySecretName holds the TLS key (the logical name: the object is
+// auto-named from it, so a new key rolls the pods).
+func (s Spec) TLSKeySecretName() string { return s.Name + "-tls" }
 
 // DisruptionBudgetName is the PodDisruptionBudget of role r.
 func (s Spec) DisruptionBudgetName(r Role) string { return fmt.Sprintf("%s-%s", s.Name, r) }

@@ -42,6 +42,7 @@ const (
 	KeyKubeNodeMemory         = "kubernetesNodeMemory"
 	KeyKubeSentinelCPU        = "kubernetesSentinelCpu"
 	KeyKubeSentinelMemory     = "kubernetesSentinelMemory"
+	KeyKubeTLSSecret          = "kubernetesTlsSecret"
 	// KeyRolloutSwitchover (bool) makes `rollout` gate the stage on a
 	// switchover drill as well as the health checks. Not part of Spec.
 	KeyRolloutSwitchover = "rolloutSwitchover"

@@ -173,6 +173,11 @@ type KubernetesSettings struct {
 	// monitor (needs the Prometheus operator's CRDs).
 	// Key: kubernetesServiceMonitor. Default: false.
 	ServiceMonitor bool
+	// TLSSecret names an existing Secret in Namespace with tls.crt, tls.key and
+	// ca.crt (the layout cert-manager writes) that the pods mount as their TLS
+	// files; the stack reads it at every preview and up to validate it and
+	// publish its ca.crt, and keeps nothing else of it. Key: kubernetesTlsSecret.
+	TLSSecret string
 }
 
 // AntiAffinity is how strictly pods of one role avoid sharing a Kubernetes node.

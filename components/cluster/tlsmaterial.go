@@ -29,6 +29,61 @@ type TLSMaterial struct {
 	Cert string
 	// Key is Cert's private key (PKCS#8, PKCS#1 or SEC 1). Key: tlsKey (secret).
 	Key string
+	// Secret is "namespace/name" when the material was read from
+	// kubernetesTlsSecret (ca.crt, tls.crt, tls.key), "" for the keys above.
+	Secret string
+}
+
+// Parts of a kubernetesTlsSecret, as cert-manager writes them.
+const (
+	TLSSecretCACert = "ca.crt"
+	TLSSecretCert   = "tls.crt"
+	TLSSecretKey    = "tls.key"
+)
+
+// tlsParts name the material's parts in problems: the config keys, or for a
+// Secret the config key kubernetesTlsSecret and the Secret's data key.
+type tlsParts struct{ caCert, cert, key tlsPart }
+
+type tlsPart struct{ key, name string }
+
+func (m TLSMaterial) parts() tlsParts {
+	if m.Secret == "" {
+		return tlsParts{tlsPart{KeyTLSCACert, KeyTLSCACert}, tlsPart{KeyTLSCert, KeyTLSCert}, tlsPart{KeyTLSKey, KeyTLSKey}}
+	}
+	part := func(data string) tlsPart { return tlsPart{KeyKubeTLSSecret, data + " of Secret " + m.Secret} }
+	return tlsParts{part(TLSSecretCACert), part(TLSSecretCert), part(TLSSecretKey)}
+}
+
+// add reports a problem with one part: its config key, the rule prefixed by
+// the Secret's data key when the part comes from one.
+func (v *validator) addPart(p tlsPart, rule string) {
+	if p.key != p.name {
+		rule = p.name + " " + rule
+	}
+	v.add(p.key, rule)
+}
+
+// validateTLSSource checks where the material comes from: kubernetesTlsSecret
+// only on Kubernetes with tls, and never beside the PEM keys.
+func validateTLSSource(v *validator, s Spec) {
+	if s.Kubernetes.TLSSecret == "" {
+		return
+	}
+	switch {
+	case s.Platform != PlatformKubernetes:
+		v.add(KeyKubeTLSSecret, "is only for platform kubernetes: on docker set tlsCaCert, tlsCert and tlsKey")
+	case !s.TLS:
+		v.add(KeyKubeTLSSecret, "is set but tls is false: set tls to true, or remove "+KeyKubeTLSSecret)
+	case !dnsSubdomainPattern.MatchString(s.Kubernetes.TLSSecret):
+		v.add(KeyKubeTLSSecret, fmt.Sprintf("%q is not a Secret name", s.Kubernetes.TLSSecret))
+	case s.TLSMaterial.Secret == "":
+		if s.TLSMaterial.IsSet() {
+			v.add(KeyKubeTLSSecret, "is set beside tlsCaCert/tlsCert/tlsKey: bring the certificates one way, remove one or the other")
+		} else {
+			v.add(KeyKubeTLSSecret, "was not read: the stack program reads the Secret before it validates (kubecluster.ReadTLSSecret)")
+		}
+	}
 }
 
 // IsSet reports whether any of the material was given.
@@ -42,13 +97,23 @@ func validateTLSMaterial(v *validator, s Spec, hosts []string, now time.Time) {
 	if !m.IsSet() {
 		return
 	}
+	p := m.parts()
 	if !s.TLS {
-		v.add(KeyTLSCert, "is set but tls is false: set tls to true, or remove tlsCaCert, tlsCert and tlsKey")
+		if m.Secret == "" { // a Secret without tls is validateTLSSource's to report
+			v.addPart(p.cert, "is set but tls is false: set tls to true, or remove tlsCaCert, tlsCert and tlsKey")
+		}
 		return
 	}
-	for _, part := range []struct{ key, value string }{{KeyTLSCACert, m.CACert}, {KeyTLSCert, m.Cert}, {KeyTLSKey, m.Key}} {
+	missing := "is required when any of tlsCaCert, tlsCert, tlsKey is set"
+	if m.Secret != "" {
+		missing = "is missing: the Secret needs tls.crt, tls.key and ca.crt (the layout cert-manager writes)"
+	}
+	for _, part := range []struct {
+		part  tlsPart
+		value string
+	}{{p.caCert, m.CACert}, {p.cert, m.Cert}, {p.key, m.Key}} {
 		if part.value == "" { // in key order: problems are listed as they are found
-			v.add(part.key, "is required when any of tlsCaCert, tlsCert, tlsKey is set")
+			v.addPart(part.part, missing)
 		}
 	}
 	if m.CACert == "" || m.Cert == "" || m.Key == "" {
@@ -56,30 +121,30 @@ func validateTLSMaterial(v *validator, s Spec, hosts []string, now time.Time) {
 	}
 	cas, err := parseCertificates(m.CACert)
 	if err != nil {
-		v.add(KeyTLSCACert, err.Error())
+		v.addPart(p.caCert, err.Error())
 		return
 	}
 	certs, err := parseCertificates(m.Cert)
 	if err != nil {
-		v.add(KeyTLSCert, err.Error())
+		v.addPart(p.cert, err.Error())
 		return
 	}
 	leaf := certs[0]
 	key, err := parsePrivateKey(m.Key)
 	if err != nil {
-		v.add(KeyTLSKey, err.Error())
+		v.addPart(p.key, err.Error())
 	} else if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(leaf.PublicKey) {
-		v.add(KeyTLSKey, "does not match the certificate in tlsCert")
+		v.addPart(p.key, "does not match the certificate in "+p.cert.name)
 	}
 	switch {
 	case now.Before(leaf.NotBefore):
-		v.add(KeyTLSCert, fmt.Sprintf("is not valid yet: from %s", leaf.NotBefore.UTC().Format(time.RFC3339)))
+		v.addPart(p.cert, fmt.Sprintf("is not valid yet: from %s", leaf.NotBefore.UTC().Format(time.RFC3339)))
 	case now.After(leaf.NotAfter):
-		v.add(KeyTLSCert, fmt.Sprintf("expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339)))
+		v.addPart(p.cert, fmt.Sprintf("expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339)))
 	}
 	for _, host := range hosts {
 		if err := leaf.VerifyHostname(host); err != nil {
-			v.add(KeyTLSCert, fmt.Sprintf("does not cover %s, which the cluster announces (its names: %v %v)", host, leaf.DNSNames, leaf.IPAddresses))
+			v.addPart(p.cert, fmt.Sprintf("does not cover %s, which the cluster announces (its names: %v %v)", host, leaf.DNSNames, leaf.IPAddresses))
 		}
 	}
 	roots, intermediates := x509.NewCertPool(), x509.NewCertPool()
@@ -92,7 +157,7 @@ func validateTLSMaterial(v *validator, s Spec, hosts []string, now time.Time) {
 	// Server for clients, client for replication and Sentinel's own links.
 	for _, usage := range []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth} {
 		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
-			v.add(KeyTLSCert, fmt.Sprintf("does not verify against tlsCaCert for %s: %v", usageName[usage], err))
+			v.addPart(p.cert, fmt.Sprintf("does not verify against %s for %s: %v", p.caCert.name, usageName[usage], err))
 		}
 	}
 }

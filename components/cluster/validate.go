@@ -75,6 +75,7 @@ func ValidateAt(s Spec, now time.Time) error {
 	case PlatformKubernetes:
 		validateKubernetes(&v, s)
 	}
+	validateTLSSource(&v, s)
 	if s.TLS && s.PreviousPassword != "" && !s.TLSMaterial.IsSet() {
 		v.add(KeyPreviousPassword, "cannot rotate live while the TLS certificates are derived from password (they would change with it): "+
 			"first keep them as stack config (redis-sentinel tls init --stack <stack>, which `make up` and rollout run) or set tlsCaCert, tlsCert and tlsKey; README, \"Rotating credentials\"")

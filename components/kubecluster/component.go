@@ -1,6 +1,6 @@
 // Package kubecluster provisions a Redis Sentinel cluster on Kubernetes as one
-// Pulumi component: an optional namespace, a Secret with the password, a
-// ConfigMap with the rendered configs and scripts, a headless Service that
+// Pulumi component: an optional namespace, a credentials Secret and the Job
+// that applies it live, ConfigMaps with the rendered configs and scripts, a headless Service that
 // names every pod, a StatefulSet of data nodes and one of sentinels (each with
 // claims, probes and a disruption budget), a client Service for the
 // sentinels, a Job that applies live settings, and the always-on monitor
@@ -75,6 +75,11 @@ func NewKubeSentinelCluster(ctx *pulumi.Context, name string, args *KubeSentinel
 	if err != nil {
 		return nil, err
 	}
+	if spec.Kubernetes.TLSSecret != "" {
+		// The pods mount the user's Secret: of its material only ca.crt (what
+		// clients trust) goes into outputs and the monitor's Secret.
+		tlsFiles = render.TLSFiles{CACert: tlsFiles.CACert}
+	}
 	b := builder{ctx: ctx, spec: spec, layout: layout, parent: c, tls: tlsFiles}
 	if err := b.build(c); err != nil {
 		return nil, fmt.Errorf("kubecluster %s: %w", name, err)
@@ -104,35 +109,22 @@ func (b builder) build(c *KubeSentinelCluster) error {
 		return err
 	}
 	c.Namespace = namespace
-	// The Secret and ConfigMaps are auto-named (<name>-<random suffix>): a
-	// change creates new ones and the StatefulSets roll onto them pod by pod
-	// (pre-stop handovers included). With fixed names Pulumi would have to
-	// delete them first, and replace every dependent StatefulSet with them.
-	secret, err := corev1.NewSecret(b.ctx, b.spec.SecretName(), &corev1.SecretArgs{
-		Metadata: b.metadata(namespace, "", ""),
-		Type:     pulumi.String("Opaque"),
-		// The whole map is secret: Pulumi encrypts it in the state and the
-		// provider never prints it.
-		StringData: pulumi.ToSecret(pulumi.ToStringMap(secretFiles(b.spec, b.tls))).(pulumi.StringMapOutput),
-	}, pulumi.Parent(b.parent))
+	refs, err := b.configs(namespace)
 	if err != nil {
 		return err
-	}
-	nodeConfig, err := b.configMap(namespace, cluster.RoleData, nodeFiles(b.spec, b.layout, b.tls))
-	if err != nil {
-		return err
-	}
-	refs := configRefs{secret: secret.Metadata.Name().Elem(), nodeConfig: nodeConfig}
-	if b.spec.Mode == cluster.ModeSentinel {
-		if refs.sentinelConfig, err = b.configMap(namespace, cluster.RoleSentinel, sentinelFiles(b.spec, b.layout, b.tls)); err != nil {
-			return err
-		}
 	}
 	headless, err := b.headlessService(namespace)
 	if err != nil {
 		return err
 	}
-	if c.Nodes, err = b.nodeSet(namespace, refs, headless); err != nil {
+	// Credentials are applied to the running processes before any pod rolls,
+	// so a rolled pod (which reads the new ones) and a pod that has not rolled
+	// yet always accept each other.
+	credentials, err := b.credentialsJob(namespace, refs, headless)
+	if err != nil {
+		return err
+	}
+	if c.Nodes, err = b.nodeSet(namespace, refs, headless, credentials); err != nil {
 		return err
 	}
 	// What the monitor waits for: the data nodes, with Sentinel the settings
@@ -196,11 +188,59 @@ func (b builder) configMap(namespace pulumi.StringInput, role cluster.Role, file
 	return cm.Metadata.Name().Elem(), nil
 }
 
+// configs creates the Secrets and ConfigMaps the pods mount. The ConfigMaps
+// and the TLS Secret are auto-named (<name>-<random suffix>): a change creates
+// new ones and the StatefulSets roll onto them pod by pod (pre-stop handovers
+// included); with fixed names Pulumi would have to delete them first, and
+// replace every dependent StatefulSet with them. The credentials Secret has a
+// fixed name and is updated in place: a password change reaches the running
+// processes through the credentials Job, never by a roll.
+func (b builder) configs(namespace pulumi.StringInput) (configRefs, error) {
+	credentials, err := corev1.NewSecret(b.ctx, b.spec.CredentialsSecretName(), &corev1.SecretArgs{
+		Metadata: b.metadata(namespace, b.spec.CredentialsSecretName(), ""),
+		Type:     pulumi.String("Opaque"),
+		// The whole map is secret: Pulumi encrypts it in the state and the
+		// provider never prints it.
+		StringData: pulumi.ToSecret(pulumi.ToStringMap(render.PasswordCredentialFiles(b.spec))).(pulumi.StringMapOutput),
+	}, pulumi.Parent(b.parent))
+	if err != nil {
+		return configRefs{}, err
+	}
+	refs := configRefs{credentials: credentials.Metadata.Name().Elem(), tlsFromSecret: b.spec.Kubernetes.TLSSecret != ""}
+	switch {
+	case refs.tlsFromSecret:
+		refs.tls = pulumi.String(b.spec.Kubernetes.TLSSecret)
+	case b.spec.TLS:
+		key, err := corev1.NewSecret(b.ctx, b.spec.TLSKeySecretName(), &corev1.SecretArgs{
+			Metadata:   b.metadata(namespace, "", ""),
+			Type:       pulumi.String("Opaque"),
+			StringData: pulumi.ToSecret(pulumi.ToStringMap(map[string]string{keyTLSKey: b.tls.Key})).(pulumi.StringMapOutput),
+		}, pulumi.Parent(b.parent))
+		if err != nil {
+			return configRefs{}, err
+		}
+		refs.tls = key.Metadata.Name().Elem()
+	}
+	if refs.nodeConfig, err = b.configMap(namespace, cluster.RoleData, nodeFiles(b.spec, b.layout, b.tls)); err != nil {
+		return configRefs{}, err
+	}
+	if b.spec.Mode == cluster.ModeSentinel {
+		if refs.sentinelConfig, err = b.configMap(namespace, cluster.RoleSentinel, sentinelFiles(b.spec, b.layout, b.tls)); err != nil {
+			return configRefs{}, err
+		}
+	}
+	return refs, nil
+}
+
 // configRefs are the names pods mount their configs and secrets by.
 type configRefs struct {
-	secret         pulumi.StringOutput
+	credentials    pulumi.StringOutput
 	nodeConfig     pulumi.StringOutput
 	sentinelConfig pulumi.StringOutput
+	// tls is the Secret with the TLS key (nil without TLS); with
+	// tlsFromSecret, the user's kubernetesTlsSecret, certificates included.
+	tls           pulumi.StringInput
+	tlsFromSecret bool
 }
 
 // metadata names an object explicitly (pods and tools find each other by

@@ -169,28 +169,49 @@ func TestKubeSentinelCluster_ProjectedKeysExist(t *testing.T) {
 
 func requireMountedKeysExist(t *testing.T, rec *pulumimock.Recorder, s cluster.Spec, set string, role cluster.Role) {
 	t.Helper()
-	data := map[string]map[string]any{
-		"configMap": dig(find(t, rec, typeConfigMap, s.ConfigMapName(role)), "data").(map[string]any),
-		"secret":    dig(find(t, rec, typeSecret, s.SecretName()), "stringData").(map[string]any),
-	}
+	configMap := dig(find(t, rec, typeConfigMap, s.ConfigMapName(role)), "data").(map[string]any)
 	sources, _ := dig(find(t, rec, typeStatefulSet, set), "spec", "template", "spec", "volumes", 0, "projected", "sources").([]any)
-	if len(sources) != 2 {
-		t.Fatalf("%s: %d projected sources, want 2", set, len(sources))
+	want := 2
+	if s.TLS {
+		want = 4 // and the certificates (ConfigMap) and the key (TLS Secret)
+	}
+	if len(sources) != want {
+		t.Fatalf("%s: %d projected sources, want %d", set, len(sources), want)
 	}
 	for _, src := range sources {
-		if cm := dig(src, "configMap", "name"); cm != nil && !strings.HasPrefix(fmt.Sprint(cm), s.ConfigMapName(role)+"-") {
-			t.Errorf("%s mounts ConfigMap %v, want its own role's %s-*", set, cm, s.ConfigMapName(role))
+		var keys map[string]any
+		switch {
+		case dig(src, "configMap") != nil:
+			if cm := fmt.Sprint(dig(src, "configMap", "name")); !strings.HasPrefix(cm, s.ConfigMapName(role)+"-") {
+				t.Errorf("%s mounts ConfigMap %v, want its own role's %s-*", set, cm, s.ConfigMapName(role))
+			}
+			keys = configMap
+		default:
+			keys = mountedSecretData(t, rec, s, fmt.Sprint(dig(src, "secret", "name")))
 		}
-		for kind, keys := range data {
-			items, _ := dig(src, kind, "items").([]any)
-			for _, item := range items {
-				key := fmt.Sprint(dig(item, "key"))
-				if _, ok := keys[key]; !ok {
-					t.Errorf("%s mounts %s key %q, which does not exist", set, kind, key)
-				}
+		items, _ := dig(src, "configMap", "items").([]any)
+		if secretItems, ok := dig(src, "secret", "items").([]any); ok {
+			items = secretItems
+		}
+		for _, item := range items {
+			if key := fmt.Sprint(dig(item, "key")); keys[key] == nil {
+				t.Errorf("%s mounts key %q, which does not exist", set, key)
 			}
 		}
 	}
+}
+
+// mountedSecretData is the data of the component's Secret a pod mounts by name.
+func mountedSecretData(t *testing.T, rec *pulumimock.Recorder, s cluster.Spec, name string) map[string]any {
+	t.Helper()
+	switch {
+	case name == s.CredentialsSecretName():
+		return dig(find(t, rec, typeSecret, s.CredentialsSecretName()), "stringData").(map[string]any)
+	case strings.HasPrefix(name, s.TLSKeySecretName()+"-"):
+		return dig(find(t, rec, typeSecret, s.TLSKeySecretName()), "stringData").(map[string]any)
+	}
+	t.Fatalf("a pod mounts Secret %q, which the component does not create", name)
+	return nil
 }
 
 func TestKubeSentinelCluster_AntiAffinity(t *testing.T) {
@@ -282,7 +303,7 @@ func TestKubeSentinelCluster_TimersDoNotRollPods(t *testing.T) {
 }
 
 // Provided TLS material reaches the pods as given: the certificates in the
-// role ConfigMaps, the key only in the Secret; the outputs publish the CA.
+// role ConfigMaps, the key only in the TLS Secret.
 func TestKubeSentinelCluster_ProvidedCertificates(t *testing.T) {
 	ca := testpki.NewCA(t, "platform CA")
 	s := testSpec(func(s *cluster.Spec) { s.TLS = true })
@@ -306,8 +327,8 @@ func TestKubeSentinelCluster_ProvidedCertificates(t *testing.T) {
 			t.Errorf("%s ConfigMap holds the key", role)
 		}
 	}
-	secret := dig(find(t, rec, typeSecret, s.SecretName()), "stringData").(map[string]any)
-	if secret["tls.key"] != issued.Key {
-		t.Error("the Secret does not hold the provided key")
+	secret := dig(find(t, rec, typeSecret, s.TLSKeySecretName()), "stringData").(map[string]any)
+	if secret["tls.key"] != issued.Key || len(secret) != 1 {
+		t.Errorf("the TLS Secret holds %d keys, want only the provided key", len(secret))
 	}
 }

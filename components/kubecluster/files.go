@@ -11,9 +11,10 @@ import (
 
 // Every pod of a StatefulSet shares one template, so the per-ordinal configs
 // and scripts all sit in one ConfigMap and a pod picks its own by the ordinal
-// at the end of its hostname. The ConfigMap is password-free; the Secret holds
-// the password and the auth fragments. Both are projected into RunDir, so the
-// paths match the Docker platform's (cluster.*Path).
+// at the end of its hostname. The ConfigMap is password-free; the credentials
+// Secret holds the password and the auth fragments, the TLS Secret the key
+// (or the user's kubernetesTlsSecret all TLS files). All are projected into
+// RunDir, so the paths match the Docker platform's (cluster.*Path).
 
 // runDir is where configs, scripts and secrets appear in every container.
 var runDir = path.Dir(cluster.PasswordFilePath)
@@ -22,13 +23,14 @@ var runDir = path.Dir(cluster.PasswordFilePath)
 const (
 	keyNodeHealthcheck     = "healthcheck-node.sh"
 	keySentinelHealthcheck = "healthcheck-sentinel.sh"
-	keyPassword            = "password"
-	keyRedisAuth           = "redis-auth.conf"
-	keySentinelAuth        = "sentinel-auth.conf"
-	// TLS only: the certificates in the ConfigMap, the key in the Secret.
-	keyTLSCACert = "ca.crt"
-	keyTLSCert   = "tls.crt"
-	keyTLSKey    = "tls.key"
+	keyPassword            = render.CredentialPassword
+	keyRedisAuth           = render.CredentialNodeAuth
+	keySentinelAuth        = render.CredentialSentinelAuth
+	// TLS only: the certificates in the ConfigMap, the key in the TLS Secret;
+	// a kubernetesTlsSecret has all three under the same keys.
+	keyTLSCACert = cluster.TLSSecretCACert
+	keyTLSCert   = cluster.TLSSecretCert
+	keyTLSKey    = cluster.TLSSecretKey
 )
 
 // Per-ordinal keys: %s is the ordinal (ordinalKey) or, in a pod's command,
@@ -69,7 +71,7 @@ func sentinelPaths(i int) render.StartPaths {
 // applied live, so changing them never rolls a pod.
 func nodeFiles(s cluster.Spec, l cluster.Layout, tls render.TLSFiles) map[string]string {
 	files := certFiles(s, tls)
-	files[keyNodeHealthcheck] = render.HealthcheckScript(s, s.Ports.Redis)
+	files[keyNodeHealthcheck] = render.MountedCredentialsHealthcheckScript(s, s.Ports.Redis)
 	for i := range s.DataNodeCount() {
 		files[ordinalKey(nodeConfPattern, i)] = render.RedisConf(s, l, i)
 		files[ordinalKey(nodeStartPattern, i)] = render.StartScript(s, l, i, nodePaths(i))
@@ -81,7 +83,7 @@ func nodeFiles(s cluster.Spec, l cluster.Layout, tls render.TLSFiles) map[string
 // sentinelFiles are the sentinels' ConfigMap.
 func sentinelFiles(s cluster.Spec, l cluster.Layout, tls render.TLSFiles) map[string]string {
 	files := certFiles(s, tls)
-	files[keySentinelHealthcheck] = render.HealthcheckScript(s, s.Ports.Sentinel)
+	files[keySentinelHealthcheck] = render.MountedCredentialsHealthcheckScript(s, s.Ports.Sentinel)
 	for i := range s.Sentinels {
 		files[ordinalKey(sentinelConfPattern, i)] = render.SentinelConf(s, l, i)
 		files[ordinalKey(sentinelStartPattern, i)] = render.SentinelStartScript(s, l, i, sentinelPaths(i))
@@ -89,22 +91,11 @@ func sentinelFiles(s cluster.Spec, l cluster.Layout, tls render.TLSFiles) map[st
 	return files
 }
 
-// certFiles are the public TLS files, none without TLS.
+// certFiles are the public TLS files, none without TLS or when the pods
+// mount a kubernetesTlsSecret.
 func certFiles(s cluster.Spec, tls render.TLSFiles) map[string]string {
-	if !s.TLS {
+	if !s.TLS || s.Kubernetes.TLSSecret != "" {
 		return map[string]string{}
 	}
 	return map[string]string{keyTLSCACert: tls.CACert, keyTLSCert: tls.Cert}
-}
-
-// secretFiles are the Secret's data: the password and what is derived from it.
-func secretFiles(s cluster.Spec, tls render.TLSFiles) map[string]string {
-	files := map[string]string{keyPassword: s.Password, keyRedisAuth: render.RedisAuthConf(s)}
-	if s.TLS {
-		files[keyTLSKey] = tls.Key
-	}
-	if s.Mode == cluster.ModeSentinel {
-		files[keySentinelAuth] = render.SentinelAuthConf(s)
-	}
-	return files
 }

@@ -45,9 +45,10 @@ type podSpec struct {
 
 // template is a pod template running one Redis process as the redis user
 // with a read-only root filesystem: configs and scripts from the ConfigMap,
-// the password and auth fragment from the Secret (both projected read-only
-// into runDir), its data on the claim volumeData.
-func (b builder) template(p podSpec, configMap, secret pulumi.StringInput) *corev1.PodTemplateSpecArgs {
+// the password and auth fragment from the credentials Secret, the TLS files
+// from the ConfigMap and TLS Secret (all projected read-only into runDir),
+// its data on the claim volumeData.
+func (b builder) template(p podSpec, configMap pulumi.StringInput, refs configRefs) *corev1.PodTemplateSpecArgs {
 	container := corev1.ContainerArgs{
 		Name:            pulumi.String(string(p.role)),
 		Image:           pulumi.String(b.spec.Image),
@@ -75,7 +76,7 @@ func (b builder) template(p podSpec, configMap, secret pulumi.StringInput) *core
 		}}
 	}
 	return &corev1.PodTemplateSpecArgs{
-		Metadata: &metav1.ObjectMetaArgs{Labels: labels(b.spec, p.role)},
+		Metadata: &metav1.ObjectMetaArgs{Labels: labels(b.spec, p.role), Annotations: b.podAnnotations()},
 		Spec: &corev1.PodSpecArgs{
 			Containers:                    corev1.ContainerArray{container},
 			TerminationGracePeriodSeconds: pulumi.Int(p.gracePeriod),
@@ -83,7 +84,7 @@ func (b builder) template(p podSpec, configMap, secret pulumi.StringInput) *core
 			SecurityContext:               podSecurity(),
 			AutomountServiceAccountToken:  pulumi.Bool(false),
 			Volumes: corev1.VolumeArray{
-				runVolume(p, configMap, secret),
+				runVolume(p, configMap, refs),
 				corev1.VolumeArgs{Name: pulumi.String(volumeTmp), EmptyDir: corev1.EmptyDirVolumeSourceArgs{}},
 			},
 		},
@@ -110,30 +111,63 @@ func containerSecurity() corev1.SecurityContextArgs {
 	}
 }
 
-// runVolume projects the pod's ConfigMap keys and its Secret keys into one
+// runVolume projects the pod's ConfigMap keys and its Secrets' keys into one
 // read-only directory, renaming the role's healthcheck and auth fragment to
 // the shared paths the scripts expect.
-func runVolume(p podSpec, configMap, secret pulumi.StringInput) corev1.VolumeArgs {
+func runVolume(p podSpec, configMap pulumi.StringInput, refs configRefs) corev1.VolumeArgs {
 	items := corev1.KeyToPathArray{keyPath(p.healthKey, cluster.HealthcheckPath)}
 	for _, key := range p.configKeys {
 		items = append(items, keyPath(key, runPath(key)))
 	}
-	secretItems := corev1.KeyToPathArray{keyPath(keyPassword, cluster.PasswordFilePath), keyPath(p.authKey, cluster.AuthConfPath)}
+	sources := corev1.VolumeProjectionArray{
+		corev1.VolumeProjectionArgs{ConfigMap: corev1.ConfigMapProjectionArgs{Name: configMap, Items: items}},
+		corev1.VolumeProjectionArgs{Secret: corev1.SecretProjectionArgs{Name: refs.credentials, Items: corev1.KeyToPathArray{
+			keyPath(keyPassword, cluster.PasswordFilePath), keyPath(p.authKey, cluster.AuthConfPath),
+		}}},
+	}
 	if p.tls {
-		items = append(items, keyPath(keyTLSCACert, cluster.TLSCACertPath), keyPath(keyTLSCert, cluster.TLSCertPath))
-		secretItems = append(secretItems, keyPath(keyTLSKey, cluster.TLSKeyPath))
+		sources = append(sources, tlsProjections(refs, configMap, true)...)
 	}
 	return corev1.VolumeArgs{
-		Name: pulumi.String(volumeRun),
-		Projected: corev1.ProjectedVolumeSourceArgs{
-			DefaultMode: pulumi.Int(0o440),
-			Sources: corev1.VolumeProjectionArray{
-				corev1.VolumeProjectionArgs{ConfigMap: corev1.ConfigMapProjectionArgs{Name: configMap, Items: items}},
-				corev1.VolumeProjectionArgs{Secret: corev1.SecretProjectionArgs{Name: secret, Items: secretItems}},
-			},
-		},
+		Name:      pulumi.String(volumeRun),
+		Projected: corev1.ProjectedVolumeSourceArgs{DefaultMode: pulumi.Int(0o440), Sources: sources},
 	}
 }
+
+// tlsProjections project the CA bundle and, for a server, its certificate
+// and key to the cluster.TLS*Path files: from the ConfigMap and the TLS
+// Secret, or all from the user's kubernetesTlsSecret.
+func tlsProjections(refs configRefs, configMap pulumi.StringInput, server bool) corev1.VolumeProjectionArray {
+	ca := keyPath(keyTLSCACert, cluster.TLSCACertPath)
+	if refs.tlsFromSecret {
+		items := corev1.KeyToPathArray{ca}
+		if server {
+			items = append(items, keyPath(keyTLSCert, cluster.TLSCertPath), keyPath(keyTLSKey, cluster.TLSKeyPath))
+		}
+		return corev1.VolumeProjectionArray{corev1.VolumeProjectionArgs{Secret: corev1.SecretProjectionArgs{Name: refs.tls, Items: items}}}
+	}
+	if !server {
+		return corev1.VolumeProjectionArray{corev1.VolumeProjectionArgs{ConfigMap: corev1.ConfigMapProjectionArgs{Name: configMap, Items: corev1.KeyToPathArray{ca}}}}
+	}
+	return corev1.VolumeProjectionArray{
+		corev1.VolumeProjectionArgs{ConfigMap: corev1.ConfigMapProjectionArgs{Name: configMap, Items: corev1.KeyToPathArray{
+			ca, keyPath(keyTLSCert, cluster.TLSCertPath),
+		}}},
+		corev1.VolumeProjectionArgs{Secret: corev1.SecretProjectionArgs{Name: refs.tls, Items: corev1.KeyToPathArray{keyPath(keyTLSKey, cluster.TLSKeyPath)}}},
+	}
+}
+
+// podAnnotations carry the kubernetesTlsSecret's certificate digest: a
+// renewal changes the template, so the pods roll onto it one at a time.
+func (b builder) podAnnotations() pulumi.StringMap {
+	if b.spec.Kubernetes.TLSSecret == "" {
+		return nil
+	}
+	return pulumi.StringMap{annotationTLSDigest: pulumi.String(tlsSecretDigest(b.spec.TLSMaterial))}
+}
+
+// annotationTLSDigest is the pod template annotation podAnnotations sets.
+const annotationTLSDigest = "redis-sentinel/tls-sha256"
 
 // keyPath projects key to the absolute container path target (under runDir).
 func keyPath(key, target string) corev1.KeyToPathArgs {

@@ -15,12 +15,10 @@ import (
 // when TLS is on.
 func settingsSources(s cluster.Spec, refs configRefs) corev1.VolumeProjectionArray {
 	sources := corev1.VolumeProjectionArray{corev1.VolumeProjectionArgs{
-		Secret: corev1.SecretProjectionArgs{Name: refs.secret, Items: corev1.KeyToPathArray{keyPath(keyPassword, cluster.PasswordFilePath)}},
+		Secret: corev1.SecretProjectionArgs{Name: refs.credentials, Items: corev1.KeyToPathArray{keyPath(keyPassword, cluster.PasswordFilePath)}},
 	}}
 	if s.TLS {
-		sources = append(sources, corev1.VolumeProjectionArgs{
-			ConfigMap: corev1.ConfigMapProjectionArgs{Name: refs.nodeConfig, Items: corev1.KeyToPathArray{keyPath(keyTLSCACert, cluster.TLSCACertPath)}},
-		})
+		sources = append(sources, tlsProjections(refs, refs.nodeConfig, false)...)
 	}
 	return sources
 }

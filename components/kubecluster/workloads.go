@@ -61,7 +61,7 @@ func servicePort(name string, port int) corev1.ServicePortArgs {
 // nodeSet is the data nodes' StatefulSet: pod i is cluster node i, its role
 // chosen by its start script, its AOF on its own claim, and a pre-stop hook
 // that hands mastership over before a planned stop.
-func (b builder) nodeSet(namespace pulumi.StringInput, refs configRefs, headless *corev1.Service) (*appsv1.StatefulSet, error) {
+func (b builder) nodeSet(namespace pulumi.StringInput, refs configRefs, headless *corev1.Service, credentials pulumi.Resource) (*appsv1.StatefulSet, error) {
 	var keys []string
 	for i := range b.spec.DataNodeCount() {
 		keys = append(keys, ordinalKey(nodeConfPattern, i), ordinalKey(nodeStartPattern, i), ordinalKey(nodePreStopPattern, i))
@@ -72,7 +72,7 @@ func (b builder) nodeSet(namespace pulumi.StringInput, refs configRefs, headless
 		healthKey: keyNodeHealthcheck, authKey: keyRedisAuth, configKeys: keys,
 		resources: b.spec.Kubernetes.NodeResources, gracePeriod: gracePeriodSeconds, tls: b.spec.TLS,
 	}
-	return b.statefulSet(namespace, refs.nodeConfig, refs.secret, headless, b.spec.NodeSetName(), p, b.spec.DataNodeCount(), b.spec.Kubernetes.DataVolumeSize, nil)
+	return b.statefulSet(namespace, refs.nodeConfig, refs, headless, b.spec.NodeSetName(), p, b.spec.DataNodeCount(), b.spec.Kubernetes.DataVolumeSize, []pulumi.Resource{credentials})
 }
 
 // sentinelSet is the sentinels' StatefulSet. Each sentinel keeps its rewritten
@@ -89,11 +89,11 @@ func (b builder) sentinelSet(namespace pulumi.StringInput, refs configRefs, head
 		healthKey: keySentinelHealthcheck, authKey: keySentinelAuth, configKeys: keys,
 		resources: b.spec.Kubernetes.SentinelResources, gracePeriod: 10, tls: b.spec.TLS,
 	}
-	return b.statefulSet(namespace, refs.sentinelConfig, refs.secret, headless, b.spec.SentinelSetName(), p, b.spec.Sentinels, sentinelVolumeSize, []pulumi.Resource{nodes})
+	return b.statefulSet(namespace, refs.sentinelConfig, refs, headless, b.spec.SentinelSetName(), p, b.spec.Sentinels, sentinelVolumeSize, []pulumi.Resource{nodes})
 }
 
-func (b builder) statefulSet(namespace, configMap, secret pulumi.StringInput, headless *corev1.Service, name string, p podSpec, replicas int, volumeSize string, deps []pulumi.Resource) (*appsv1.StatefulSet, error) {
-	template := b.template(p, configMap, secret)
+func (b builder) statefulSet(namespace, configMap pulumi.StringInput, refs configRefs, headless *corev1.Service, name string, p podSpec, replicas int, volumeSize string, deps []pulumi.Resource) (*appsv1.StatefulSet, error) {
+	template := b.template(p, configMap, refs)
 	set, err := appsv1.NewStatefulSet(b.ctx, name, &appsv1.StatefulSetArgs{
 		Metadata: b.metadata(namespace, name, p.role),
 		Spec: &appsv1.StatefulSetSpecArgs{

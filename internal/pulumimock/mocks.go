@@ -24,6 +24,8 @@ type Resource struct {
 	Inputs map[string]any
 	// Secret lists the top-level input keys that were secret.
 	Secret []string
+	// DependsOn are the URNs of the resources it was ordered after.
+	DependsOn []string
 }
 
 // Recorder is a pulumi.MockResourceMonitor that echoes inputs back as state.
@@ -38,6 +40,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	res := Resource{Type: args.TypeToken, Name: args.Name, Inputs: Plain(args.Inputs)}
 	if args.RegisterRPC != nil {
 		res.Parent = args.RegisterRPC.GetParent()
+		res.DependsOn = args.RegisterRPC.GetDependencies()
 	}
 	for k, v := range args.Inputs {
 		if v.ContainsSecrets() {
