@@ -27,19 +27,9 @@ const (
 // so the next `up` changes nothing; a stack not deployed yet gets a fresh CA
 // and certificate with random keys.
 func EnsureTLSMaterial(ctx context.Context, s auto.Stack) (string, error) {
-	all, err := s.GetAllConfig(ctx)
+	spec, err := SpecOf(ctx, s)
 	if err != nil {
-		return "", fmt.Errorf("stack %s: read config: %w", s.Name(), err)
-	}
-	values, secret := map[string]string{}, map[string]bool{}
-	for k, v := range all {
-		if key, ok := strings.CutPrefix(k, ProjectName+":"); ok {
-			values[key], secret[key] = v.Value, v.Secret
-		}
-	}
-	spec, err := stack.SpecFromConfig(s.Name(), values, secret)
-	if err != nil {
-		return "", fmt.Errorf("stack %s: %w", s.Name(), err)
+		return "", err
 	}
 	if !spec.TLS || spec.TLSMaterial.IsSet() || spec.Kubernetes.TLSSecret != "" {
 		return TLSMaterialUnchanged, nil
@@ -79,4 +69,24 @@ func EnsureTLSMaterial(ctx context.Context, s auto.Stack) (string, error) {
 		return "", fmt.Errorf("stack %s: keep the TLS material: %w", s.Name(), err)
 	}
 	return what, nil
+}
+
+// SpecOf is the defaulted spec a stack's config makes, as the program reads
+// it (without what the program reads from elsewhere: a kubernetesTlsSecret).
+func SpecOf(ctx context.Context, s auto.Stack) (cluster.Spec, error) {
+	all, err := s.GetAllConfig(ctx)
+	if err != nil {
+		return cluster.Spec{}, fmt.Errorf("stack %s: read config: %w", s.Name(), err)
+	}
+	values, secret := map[string]string{}, map[string]bool{}
+	for k, v := range all {
+		if key, ok := strings.CutPrefix(k, ProjectName+":"); ok {
+			values[key], secret[key] = v.Value, v.Secret
+		}
+	}
+	spec, err := stack.SpecFromConfig(s.Name(), values, secret)
+	if err != nil {
+		return cluster.Spec{}, fmt.Errorf("stack %s: %w", s.Name(), err)
+	}
+	return spec, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/redis/go-redis/v9"
@@ -52,25 +53,8 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 
-	// The prod stack's own files in a scratch project dir, so the overrides and
-	// the encrypted password never touch the committed Pulumi.prod.yaml.
-	workDir := t.TempDir()
-	for _, f := range []string{"Pulumi.yaml", "Pulumi.prod.yaml"} {
-		data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(workDir, f), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	name, password, backend := "it-prod-"+stacktest.RandomHex(3), "it-"+stacktest.RandomHex(12), t.TempDir()
-	s, err := automation.UpsertInlineStack(ctx, "prod", automation.InlineOptions{
-		BackendURL: "file://" + backend, Passphrase: stacktest.Passphrase, WorkDir: workDir,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	name, password := "it-prod-"+stacktest.RandomHex(3), "it-"+stacktest.RandomHex(12)
+	s, backend := scratchProdStack(t, ctx)
 	if err := automation.SetConfig(ctx, s, kubeOverrides(name), password); err != nil {
 		t.Fatal(err)
 	}
@@ -224,8 +208,8 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 		var wg sync.WaitGroup
 		start := time.Now()
 		for _, p := range pods {
-			if p.Labels[cluster.LabelRole] == string(cluster.RoleSettings) {
-				continue
+			if role := cluster.Role(p.Labels[cluster.LabelRole]); role == cluster.RoleSettings || role == cluster.RoleCredentials {
+				continue // a finished Job's pod is not recreated
 			}
 			old[p.UID] = true
 			wg.Add(1)
@@ -285,6 +269,30 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 		left, err = host.Leftovers(ctx)
 		return strings.Join(left, ", ") + errString(err), err == nil && len(left) == 0
 	})
+}
+
+// scratchProdStack is the prod stack from its own files in a scratch project
+// dir with its own backend (returned), so the overrides and the encrypted
+// password never touch the committed Pulumi.prod.yaml.
+func scratchProdStack(t *testing.T, ctx context.Context) (auto.Stack, string) {
+	t.Helper()
+	workDir, backend := t.TempDir(), t.TempDir()
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.prod.yaml"} {
+		data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(workDir, f), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := automation.UpsertInlineStack(ctx, "prod", automation.InlineOptions{
+		BackendURL: "file://" + backend, Passphrase: stacktest.Passphrase, WorkDir: workDir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, backend
 }
 
 // writeMarker writes a key through Sentinel and waits until every replica has it.

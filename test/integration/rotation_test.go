@@ -73,18 +73,23 @@ func TestDockerStack_PasswordRotation(t *testing.T) {
 
 			target := deployed.Target(true)
 			stacktest.RequireHealthy(t, ctx, target)
-			oldTarget := target
-			oldTarget.Password = old
-			for _, addr := range append(append([]string{}, deployed.Sentinels...), deployed.Nodes...) {
-				c := redis.NewClient(oldTarget.ClientOptions(addr))
-				err := c.Ping(ctx).Err()
-				_ = c.Close()
-				if err == nil || !strings.Contains(err.Error(), "WRONGPASS") {
-					t.Errorf("%s with the old password: %v, want WRONGPASS", addr, err)
-				}
-			}
+			requireOldPasswordRefused(t, ctx, target, deployed, old)
 			stacktest.RunDrill(t, ctx, target, verify.DrillCrash, dockerhost.ClusterFaults{Host: d.Host, Cluster: d.Name})
 		})
+	}
+}
+
+// requireOldPasswordRefused checks every sentinel and node refuses old.
+func requireOldPasswordRefused(t *testing.T, ctx context.Context, target verify.Target, d automation.Deployed, old string) {
+	t.Helper()
+	target.Password = old
+	for _, addr := range append(append([]string{}, d.Sentinels...), d.Nodes...) {
+		c := redis.NewClient(target.ClientOptions(addr))
+		err := c.Ping(ctx).Err()
+		_ = c.Close()
+		if err == nil || !strings.Contains(err.Error(), "WRONGPASS") {
+			t.Errorf("%s with the old password: %v, want WRONGPASS", addr, err)
+		}
 	}
 }
 
@@ -113,6 +118,7 @@ func serverContainerIDs(t *testing.T, ctx context.Context, d *stacktest.Docker) 
 // app contract's credentials; switchTo swaps in a client with new ones (what
 // an app does when its config is reloaded), leaving in-flight writes alone.
 type appWriter struct {
+	dial    verify.Dialer // nil: the system resolver
 	client  atomic.Pointer[redis.Client]
 	stopped chan struct{}
 	done    sync.WaitGroup
@@ -127,8 +133,9 @@ type writerStats struct {
 }
 
 // appClient is the app's client from the contract alone: on a TLS stack it
-// trusts exactly the published bundle (REDIS_TLS_CA_CERT).
-func appClient(t *testing.T, d automation.Deployed) *redis.Client {
+// trusts exactly the published bundle (REDIS_TLS_CA_CERT). dial, when not
+// nil, resolves names as the cluster's own clients do (Kubernetes' DNS).
+func appClient(t *testing.T, d automation.Deployed, dial verify.Dialer) *redis.Client {
 	env := d.AppEnv
 	o := &redis.FailoverOptions{
 		MasterName: env[cluster.EnvSentinelMasterName], SentinelAddrs: d.Sentinels,
@@ -144,12 +151,23 @@ func appClient(t *testing.T, d automation.Deployed) *redis.Client {
 		tlsConfig.ServerName = strings.Split(d.Sentinels[0], ":")[0] // every process is announced on the gateway address
 		o.TLSConfig = tlsConfig
 	}
+	if dial != nil { // the target's dialer verifies each process by the name it was dialled as
+		tlsConfig := o.TLSConfig
+		if tlsConfig != nil {
+			tlsConfig.ServerName = ""
+		}
+		o.Dialer, o.TLSConfig = verify.Target{Dialer: dial, TLS: tlsConfig}.EffectiveDialer(), nil
+	}
 	return redis.NewFailoverClient(o)
 }
 
 func startAppWriter(t *testing.T, d automation.Deployed) *appWriter {
-	w := &appWriter{stopped: make(chan struct{})}
-	w.client.Store(appClient(t, d))
+	return startAppWriterVia(t, d, nil)
+}
+
+func startAppWriterVia(t *testing.T, d automation.Deployed, dial verify.Dialer) *appWriter {
+	w := &appWriter{stopped: make(chan struct{}), dial: dial}
+	w.client.Store(appClient(t, d, dial))
 	w.done.Add(1)
 	go func() {
 		defer w.done.Done()
@@ -186,7 +204,7 @@ func startAppWriter(t *testing.T, d automation.Deployed) *appWriter {
 }
 
 func (w *appWriter) switchTo(t *testing.T, d automation.Deployed) {
-	old := w.client.Swap(appClient(t, d))
+	old := w.client.Swap(appClient(t, d, w.dial))
 	time.AfterFunc(2*time.Second, func() { _ = old.Close() })
 }
 
