@@ -17,6 +17,7 @@ import (
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/components/render"
 	"github.com/platform-team/redis-sentinel/internal/redistest"
+	"github.com/platform-team/redis-sentinel/internal/testpki"
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
@@ -276,5 +277,29 @@ func TestMountedCredentialsHealthcheck_ToleratesAStalePassword(t *testing.T) {
 				t.Errorf("%s: healthy %v, want %v (%s)\n%s", tt.name, err == nil, want, out, script)
 			}
 		}
+	}
+}
+
+// A bundle that no longer trusts the certificates in service (a CA swapped
+// without an overlap) fails the job at once, before it changes anything; on
+// Kubernetes that is before any pod rolls onto the new bundle.
+func TestCredentialsScript_RefusesABundleThatDropsTheCAInService(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{TLS: true})
+	dir := t.TempDir()
+	files := render.PasswordCredentialFiles(c.Spec)
+	files[render.CredentialTLSCACert] = testpki.NewCA(t, "a new CA").PEM
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	out, err := exec.Command("sh", "-c", render.CredentialsScript(c.Spec, c.Layout, render.CredentialsPaths{Next: dir})).CombinedOutput()
+	took := time.Since(start)
+	if err == nil || !strings.Contains(string(out), "does not trust") || strings.Contains(string(out), "1/4 accept: every user also accepts the current password\nok") {
+		t.Fatalf("a bundle without the CA in service: %v\n%s", err, out)
+	}
+	if took > 10*time.Second {
+		t.Errorf("refused after %s: it should not wait for its deadline", took.Round(time.Millisecond))
 	}
 }
