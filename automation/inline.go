@@ -72,9 +72,14 @@ func (o InlineOptions) workspaceOptions() []auto.LocalWorkspaceOption {
 	if o.WorkDir != "" {
 		return append(opts, auto.WorkDir(o.WorkDir))
 	}
+	config := map[string]workspace.ProjectConfigType{}
+	for key, value := range stack.ProviderSettings { // what Pulumi.yaml sets
+		config[key] = workspace.ProjectConfigType{Value: value}
+	}
 	return append(opts, auto.Project(workspace.Project{
 		Name:    ProjectName,
 		Runtime: workspace.NewProjectRuntimeInfo("go", nil),
+		Config:  config,
 	}))
 }
 

@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -15,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/stack"
 )
 
 // projectConfig is the `config:` section of Pulumi.yaml, key by key.
@@ -37,7 +39,38 @@ func projectConfig(t *testing.T) map[string]map[string]any {
 	if len(project.Config) == 0 {
 		t.Fatal("Pulumi.yaml has no config section")
 	}
-	return project.Config
+	keys := map[string]map[string]any{}
+	for key, entry := range project.Config {
+		if !strings.Contains(key, ":") { // namespaced keys are provider settings
+			keys[key] = entry
+		}
+	}
+	return keys
+}
+
+// Pulumi.yaml sets, for every stack, the provider settings the program
+// refuses to run without.
+func TestPulumiYAML_SetsTheProviderSettings(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var project struct {
+		Config map[string]map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &project); err != nil {
+		t.Fatalf("parse Pulumi.yaml: %v", err)
+	}
+	for key, want := range stack.ProviderSettings {
+		entry, ok := project.Config[key]
+		if !ok {
+			t.Errorf("Pulumi.yaml does not set %s", key)
+			continue
+		}
+		if got := fmt.Sprint(entry["value"]); got != want {
+			t.Errorf("Pulumi.yaml sets %s to %s, want %s", key, got, want)
+		}
+	}
 }
 
 // keyConstants parses components/cluster for every Key* constant, so a key

@@ -29,6 +29,9 @@ func Program(ctx *pulumi.Context) error {
 	if err := cluster.Validate(spec); err != nil {
 		return err
 	}
+	if err := requireProviderSettings(ctx, spec); err != nil {
+		return err
+	}
 	for _, w := range cluster.Warnings(spec) {
 		_ = ctx.Log.Warn(w, nil)
 	}

@@ -36,7 +36,7 @@ func run(t *testing.T, config map[string]string, body pulumi.RunFunc) (*pulumimo
 		"docker:index/container:Container": {"exitCode": resource.NewProperty(0.0)},
 	}}
 	err := pulumi.RunErr(body, pulumi.WithMocks("redis-sentinel", "test", rec),
-		pulumimock.Config(stack.ConfigNamespace, config, cluster.SecretKeys...))
+		pulumimock.Config(stack.ConfigNamespace, config, cluster.SecretKeys...), pulumimock.ProviderConfig(stack.ProviderSettings))
 	return rec, err
 }
 
@@ -269,5 +269,35 @@ func TestProgram_PlainTextSecretKeysAreRefused(t *testing.T) {
 	}
 	if got := resourceNames(rec); len(got) != 0 {
 		t.Errorf("created %q", got)
+	}
+}
+
+// Without kubernetes:enableSecretMutable the provider would replace the
+// fixed-name credentials Secret on a password change, deleting every pod with
+// it: the program refuses, naming the setting, before anything is created.
+func TestProgram_KubernetesNeedsSecretsUpdatedInPlace(t *testing.T) {
+	t.Setenv("PULUMI_K8S_ENABLE_SECRET_MUTABLE", "")
+	config := map[string]string{cluster.KeyPlatform: "kubernetes", cluster.KeyPassword: testPassword}
+	for name, settings := range map[string]map[string]string{
+		"overridden": {stack.KeyKubeSecretMutable: "false"},
+		"not set":    {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &pulumimock.Recorder{}
+			err := pulumi.RunErr(stack.Program, pulumi.WithMocks("redis-sentinel", "test", rec),
+				pulumimock.Config(stack.ConfigNamespace, config, cluster.SecretKeys...), pulumimock.ProviderConfig(settings))
+			if err == nil || !strings.Contains(err.Error(), stack.KeyKubeSecretMutable) || !strings.Contains(err.Error(), "redis-test-credentials") {
+				t.Fatalf("Program = %v, want it refused naming %s", err, stack.KeyKubeSecretMutable)
+			}
+			if got := resourceNames(rec); len(got) != 0 {
+				t.Errorf("created %q", got)
+			}
+		})
+	}
+	t.Setenv("PULUMI_K8S_ENABLE_SECRET_MUTABLE", "true") // what the provider reads when the config has no value
+	rec := &pulumimock.Recorder{}
+	if err := pulumi.RunErr(stack.Program, pulumi.WithMocks("redis-sentinel", "test", rec),
+		pulumimock.Config(stack.ConfigNamespace, config, cluster.SecretKeys...)); err != nil {
+		t.Fatalf("with the provider's environment variable: %v", err)
 	}
 }

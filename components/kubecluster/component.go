@@ -193,7 +193,8 @@ func (b builder) configMap(namespace pulumi.StringInput, role cluster.Role, file
 // new ones and the StatefulSets roll onto them pod by pod (pre-stop handovers
 // included); with fixed names Pulumi would have to delete them first, and
 // replace every dependent StatefulSet with them. The credentials Secret has a
-// fixed name and is updated in place: a password change reaches the running
+// fixed name and is updated in place (the provider must be told so, see
+// stack.KeyKubeSecretMutable): a password change reaches the running
 // processes through the credentials Job, never by a roll.
 func (b builder) configs(namespace pulumi.StringInput) (configRefs, error) {
 	credentials, err := corev1.NewSecret(b.ctx, b.spec.CredentialsSecretName(), &corev1.SecretArgs{
@@ -215,7 +216,7 @@ func (b builder) configs(namespace pulumi.StringInput) (configRefs, error) {
 			Metadata:   b.metadata(namespace, "", ""),
 			Type:       pulumi.String("Opaque"),
 			StringData: pulumi.ToSecret(pulumi.ToStringMap(map[string]string{keyTLSKey: b.tls.Key})).(pulumi.StringMapOutput),
-		}, pulumi.Parent(b.parent))
+		}, pulumi.Parent(b.parent), replacedOnChange)
 		if err != nil {
 			return configRefs{}, err
 		}
@@ -231,6 +232,12 @@ func (b builder) configs(namespace pulumi.StringInput) (configRefs, error) {
 	}
 	return refs, nil
 }
+
+// replacedOnChange keeps an auto-named Secret content-named although the
+// provider updates Secrets in place (stack.KeyKubeSecretMutable, which the
+// fixed-name credentials Secret needs): new content, new name, and the pods
+// that mount it roll onto it.
+var replacedOnChange = pulumi.ReplaceOnChanges([]string{"data", "stringData"})
 
 // configRefs are the names pods mount their configs and secrets by.
 type configRefs struct {

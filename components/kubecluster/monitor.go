@@ -55,7 +55,7 @@ func (b builder) monitor(namespace pulumi.StringInput, upFirst []pulumi.Resource
 		Metadata:   b.metadata(namespace, "", cluster.RoleMonitor),
 		Type:       pulumi.String("Opaque"),
 		StringData: pulumi.ToSecret(pulumi.ToStringMap(secretFiles)).(pulumi.StringMapOutput),
-	}, pulumi.Parent(b.parent))
+	}, pulumi.Parent(b.parent), replacedOnChange)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -124,6 +125,17 @@ func Config(project string, values map[string]string, secretKeys ...string) pulu
 		for _, k := range secretKeys {
 			info.ConfigSecretKeys = append(info.ConfigSecretKeys, project+":"+k)
 		}
+	}
+}
+
+// ProviderConfig adds provider config values (namespaced keys such as
+// kubernetes:enableSecretMutable, as Pulumi.yaml sets them); it goes after Config.
+func ProviderConfig(values map[string]string) pulumi.RunOption {
+	return func(info *pulumi.RunInfo) {
+		if info.Config == nil {
+			info.Config = map[string]string{}
+		}
+		maps.Copy(info.Config, values)
 	}
 }
 

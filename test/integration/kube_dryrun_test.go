@@ -43,7 +43,7 @@ func TestKubeManifests_ServerSideDryRun(t *testing.T) {
 	config[cluster.KeyKubeNamespace] = name
 	config[cluster.KeyPassword] = "dry-run-" + stacktest.RandomHex(12)
 	rec, err := pulumimock.Run(stack.ConfigNamespace, "prod", stack.Program,
-		pulumimock.Config(stack.ConfigNamespace, config, cluster.KeyPassword))
+		pulumimock.Config(stack.ConfigNamespace, config, cluster.KeyPassword), pulumimock.ProviderConfig(stack.ProviderSettings))
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}
