@@ -202,7 +202,7 @@ func (b builder) configs(namespace pulumi.StringInput) (configRefs, error) {
 		Type:     pulumi.String("Opaque"),
 		// The whole map is secret: Pulumi encrypts it in the state and the
 		// provider never prints it.
-		StringData: pulumi.ToSecret(pulumi.ToStringMap(render.PasswordCredentialFiles(b.spec))).(pulumi.StringMapOutput),
+		StringData: pulumi.ToSecret(pulumi.ToStringMap(b.credentialFiles())).(pulumi.StringMapOutput),
 	}, pulumi.Parent(b.parent))
 	if err != nil {
 		return configRefs{}, err

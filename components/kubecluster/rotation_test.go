@@ -109,6 +109,46 @@ func TestKubeSentinelCluster_CredentialsJobRunsBeforeThePods(t *testing.T) {
 	}
 }
 
+// The credentials Job runs when the credentials change, and only then: a
+// change that rolls the pods (a content-named ConfigMap) leaves it as it was,
+// while a new CA bundle replaces it, so it checks the bundle against the
+// certificates in service before any pod rolls.
+func TestKubeSentinelCluster_CredentialsJobRunsOnlyForCredentials(t *testing.T) {
+	job := func(rec *pulumimock.Recorder, s cluster.Spec) string {
+		raw, err := json.Marshal(dig(find(t, rec, typeJob, s.CredentialsJobName()), "spec"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	base := testSpec(func(s *cluster.Spec) { s.ACL, s.TLS = true, true })
+	base.TLSMaterial = providedMaterial(t, base, "")
+	fsync := base
+	fsync.Persistence.AppendFsync = "always"
+	bundle := base
+	bundle.TLSMaterial.CACert += providedMaterial(t, base, "").CACert // trust a second CA too
+	recs := map[string]*pulumimock.Recorder{}
+	for name, s := range map[string]cluster.Spec{"base": base, "fsync": fsync, "bundle": bundle} {
+		if err := cluster.Validate(s); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		recs[name] = deploy(t, s)
+	}
+	if podTemplates(t, recs["fsync"], base) == podTemplates(t, recs["base"], base) {
+		t.Fatal("appendFsync leaves the pod templates as they were: this test no longer shows a rolling change")
+	}
+	if job(recs["fsync"], base) != job(recs["base"], base) {
+		t.Error("a rolling change (appendFsync) changes the credentials Job: it would re-run against every process")
+	}
+	if job(recs["bundle"], base) == job(recs["base"], base) {
+		t.Error("a new CA bundle leaves the credentials Job as it was: nothing would check it before the pods roll")
+	}
+	data := dig(find(t, recs["bundle"], typeSecret, base.CredentialsSecretName()), "stringData").(map[string]any)
+	if data["ca.crt"] != bundle.TLSMaterial.CACert {
+		t.Error("the credentials Secret does not carry the bundle the Job trusts")
+	}
+}
+
 // providedMaterial issues a certificate for every name s announces from a
 // fresh CA; secret is where it says it was read from ("" for config keys).
 func providedMaterial(t *testing.T, s cluster.Spec, secret string) cluster.TLSMaterial {
