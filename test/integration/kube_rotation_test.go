@@ -6,11 +6,13 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	corev1 "k8s.io/api/core/v1"
@@ -109,51 +111,8 @@ func TestKubeStack_RotationWithTheirOwnCertificates(t *testing.T) {
 	target.Dialer = verify.DialerVia(dns, 2*time.Second)
 	stacktest.RequireHealthy(t, ctx, target)
 	requireKeyNotInState(t, backend, issued.Key)
-	before := podIdentities(t, ctx, host)
-
-	w := startAppWriterVia(t, deployed, target.Dialer)
-	time.Sleep(time.Second)
-	old := password
-	password = "it-rotated-" + stacktest.RandomHex(12)
-	if err := automation.SetConfig(ctx, s, map[string]string{cluster.KeyPreviousPassword: old}, password); err != nil {
-		t.Fatal(err)
-	}
-	rotationStart := time.Now()
-	res, err = s.Up(ctx, optup.SuppressProgress())
-	if err != nil {
-		t.Fatalf("phase 1 (both accepted): %v", err)
-	}
-	t.Logf("phase 1 (both accepted): up took %s, %v", time.Since(rotationStart).Round(time.Millisecond), *res.Summary.ResourceChanges)
-	if deployed, err = automation.DeployedFromOutputs(res.Outputs); err != nil {
-		t.Fatal(err)
-	}
-	if deployed.AdminPassword != password {
-		t.Fatal("the outputs do not publish the new password")
-	}
-	w.switchTo(t, deployed)
-	time.Sleep(time.Second)
-	if err := s.RemoveConfig(ctx, automation.ProjectName+":"+cluster.KeyPreviousPassword); err != nil {
-		t.Fatal(err)
-	}
-	start = time.Now()
-	res, err = s.Up(ctx, optup.SuppressProgress())
-	if err != nil {
-		t.Fatalf("phase 2 (old removed): %v", err)
-	}
-	t.Logf("phase 2 (old removed): up took %s, %v; %s after phase 1 began, within the kubelet's sync period (1 min): pods still mount the old password",
-		time.Since(start).Round(time.Millisecond), *res.Summary.ResourceChanges, time.Since(rotationStart).Round(time.Millisecond))
-	// Past a liveness period (6 x 5 s) and the kubelet's sync: a probe that
-	// failed on the stale file would have restarted its container by now.
-	time.Sleep(time.Until(rotationStart.Add(75 * time.Second)))
-	stats := w.stop(t)
-	t.Logf("writer every 10 ms: %d acknowledged, %d lost, %d auth failures, %d handshake failures, %d other errors, longest gap %s",
-		stats.acked, stats.lost, stats.authFailures, stats.tlsFailures, stats.otherErrors, stats.longestGap.Round(time.Millisecond))
-	if stats.lost != 0 || stats.authFailures != 0 || stats.tlsFailures != 0 {
-		t.Errorf("rotation: %d acknowledged writes lost, %d authentication and %d handshake failures (%v)", stats.lost, stats.authFailures, stats.tlsFailures, stats.firstError)
-	}
-	if after := podIdentities(t, ctx, host); !maps.Equal(after, before) {
-		t.Errorf("pods replaced or restarted by the rotation:\nbefore %v\nafter  %v", before, after)
-	}
+	var old string
+	deployed, old = rotateLiveUnderWriter(t, ctx, s, host, deployed, target.Dialer, password)
 
 	target = deployed.Target(true)
 	target.Dialer = verify.DialerVia(dns, 2*time.Second)
@@ -180,6 +139,139 @@ func TestKubeStack_RotationWithTheirOwnCertificates(t *testing.T) {
 	destroyed = true
 	if _, err := kube.CoreV1().Secrets(name).Get(ctx, secretName, metav1.GetOptions{}); err != nil {
 		t.Errorf("destroy removed the user's Secret: %v", err)
+	}
+}
+
+// TestKubeStack_PasswordRotationDefaultUser is the same live rotation on a
+// stack without ACL and TLS: the default user holds both passwords, and no
+// pod is replaced or restarted.
+func TestKubeStack_PasswordRotationDefaultUser(t *testing.T) {
+	dns := testenv.RequireKubernetes(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	name, password := "it-rotd-"+stacktest.RandomHex(3), "it-"+stacktest.RandomHex(12)
+	s, _ := scratchProdStack(t, ctx)
+	overrides := kubeOverrides(name)
+	overrides[cluster.KeyACL], overrides[cluster.KeyTLS] = "false", "false"
+	if err := automation.SetConfig(ctx, s, overrides, password); err != nil {
+		t.Fatal(err)
+	}
+	destroyed := destroyOnCleanup(t, s)
+	host, err := kubehost.Connect("", name, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Up(ctx, optup.SuppressProgress())
+	if err != nil {
+		t.Fatalf("pulumi up: %v", err)
+	}
+	deployed, err := automation.DeployedFromOutputs(res.Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialer := verify.DialerVia(dns, 2*time.Second)
+	target := deployed.Target(true)
+	target.Dialer = dialer
+	stacktest.RequireHealthy(t, ctx, target)
+
+	deployed, old := rotateLiveUnderWriter(t, ctx, s, host, deployed, dialer, password)
+	target = deployed.Target(true)
+	target.Dialer = dialer
+	stacktest.RequireHealthy(t, ctx, target)
+	requireOldPasswordRefused(t, ctx, target, deployed, old)
+	if _, err := s.Destroy(ctx); err != nil {
+		t.Fatalf("pulumi destroy: %v", err)
+	}
+	*destroyed = true
+}
+
+// rotateLiveUnderWriter rotates the stack's password in two `pulumi up`s
+// under an app writer that switches to the new password as soon as the
+// outputs publish it, and requires no acknowledged write lost, no
+// authentication or handshake failure and no pod replaced or restarted
+// (checked after a liveness period, with the kubelet's projection of the
+// Secret still catching up). It returns the new outputs and the old password.
+func rotateLiveUnderWriter(t *testing.T, ctx context.Context, s auto.Stack, host *kubehost.Host, deployed automation.Deployed, dialer verify.Dialer, password string) (automation.Deployed, string) {
+	t.Helper()
+	before := podIdentities(t, ctx, host)
+
+	w := startAppWriterVia(t, deployed, dialer)
+	time.Sleep(time.Second)
+	old := password
+	password = "it-rotated-" + stacktest.RandomHex(12)
+	if err := automation.SetConfig(ctx, s, map[string]string{cluster.KeyPreviousPassword: old}, password); err != nil {
+		t.Fatal(err)
+	}
+	rotationStart := time.Now()
+	res, err := s.Up(ctx, optup.SuppressProgress())
+	if err != nil {
+		t.Fatalf("phase 1 (both accepted): %v", err)
+	}
+	t.Logf("phase 1 (both accepted): up took %s, %v", time.Since(rotationStart).Round(time.Millisecond), *res.Summary.ResourceChanges)
+	if deployed, err = automation.DeployedFromOutputs(res.Outputs); err != nil {
+		t.Fatal(err)
+	}
+	if deployed.AdminPassword != password {
+		t.Fatal("the outputs do not publish the new password")
+	}
+	w.switchTo(t, deployed)
+	time.Sleep(time.Second)
+	if err := s.RemoveConfig(ctx, automation.ProjectName+":"+cluster.KeyPreviousPassword); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err = s.Up(ctx, optup.SuppressProgress())
+	if err != nil {
+		t.Fatalf("phase 2 (old removed): %v", err)
+	}
+	t.Logf("phase 2 (old removed): up took %s, %v; %s after phase 1 began, within the kubelet's sync period (1 min): pods still mount the old password",
+		time.Since(start).Round(time.Millisecond), *res.Summary.ResourceChanges, time.Since(rotationStart).Round(time.Millisecond))
+	// Past a liveness period (6 x 5 s) and the kubelet's sync: a probe that
+	// failed on the stale file would have restarted its container by now.
+	time.Sleep(time.Until(rotationStart.Add(75 * time.Second)))
+	stats := w.stop(t)
+	t.Logf("writer every 10 ms: %d acknowledged, %d lost, %d auth failures, %d handshake failures, %d other errors, longest gap %s",
+		stats.acked, stats.lost, stats.authFailures, stats.tlsFailures, stats.otherErrors, stats.longestGap.Round(time.Millisecond))
+	if stats.lost != 0 || stats.authFailures != 0 || stats.tlsFailures != 0 {
+		t.Errorf("rotation: %d acknowledged writes lost, %d authentication and %d handshake failures (%v)", stats.lost, stats.authFailures, stats.tlsFailures, stats.firstError)
+	}
+	if after := podIdentities(t, ctx, host); !maps.Equal(after, before) {
+		t.Errorf("pods replaced or restarted by the rotation:\nbefore %v\nafter  %v", before, after)
+	}
+	waitPasswordProjected(t, ctx, host, password, rotationStart)
+	return deployed, old
+}
+
+// waitPasswordProjected waits until the kubelet has projected the new
+// password into every node and sentinel pod (kubectl exec): until then a
+// pod's pre-stop authenticates with the old one, refused after phase 2, and
+// cannot hand over, so a pod deletion in that window is no handover drill.
+func waitPasswordProjected(t *testing.T, ctx context.Context, host *kubehost.Host, password string, since time.Time) {
+	t.Helper()
+	kubectl := filepath.Join(testenv.RepoRoot(), ".tools", "kube", "bin", "kubectl")
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		var stale []string
+		for _, role := range []cluster.Role{cluster.RoleData, cluster.RoleSentinel} {
+			pods, err := host.Pods(ctx, role)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pods {
+				out, err := exec.CommandContext(ctx, kubectl, "-n", host.Namespace, "exec", p.Name, "--", "cat", cluster.PasswordFilePath).Output()
+				if err != nil || strings.TrimSpace(string(out)) != password {
+					stale = append(stale, p.Name)
+				}
+			}
+		}
+		if len(stale) == 0 {
+			t.Logf("the kubelet projected the new password into every pod %s after phase 1 began", time.Since(since).Round(time.Second))
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pods %v still mount a stale password %s after phase 1 began", stale, time.Since(since).Round(time.Second))
+		}
+		time.Sleep(2 * time.Second)
 	}
 }
 

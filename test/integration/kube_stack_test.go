@@ -62,17 +62,7 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	destroyed := false
-	t.Cleanup(func() {
-		if destroyed {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		if _, err := s.Destroy(ctx, optdestroy.ContinueOnError()); err != nil {
-			t.Errorf("cleanup destroy: %v", err)
-		}
-	})
+	destroyed := destroyOnCleanup(t, s)
 
 	start := time.Now()
 	res, err := s.Up(ctx, optup.SuppressProgress())
@@ -262,7 +252,7 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 	if _, err := s.Destroy(ctx); err != nil {
 		t.Fatalf("pulumi destroy: %v", err)
 	}
-	destroyed = true
+	*destroyed = true
 	t.Logf("pulumi destroy: %s", time.Since(start).Round(time.Millisecond))
 	var left []string
 	testenv.WaitFor(t, 2*time.Minute, "nothing of the cluster left (volumes released and recycled)", func() (string, bool) {
@@ -293,6 +283,24 @@ func scratchProdStack(t *testing.T, ctx context.Context) (auto.Stack, string) {
 		t.Fatal(err)
 	}
 	return s, backend
+}
+
+// destroyOnCleanup destroys the stack when the test ends, unless the test
+// destroyed it itself and set *destroyed.
+func destroyOnCleanup(t *testing.T, s auto.Stack) *bool {
+	t.Helper()
+	destroyed := new(bool)
+	t.Cleanup(func() {
+		if *destroyed {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if _, err := s.Destroy(ctx, optdestroy.ContinueOnError()); err != nil {
+			t.Errorf("cleanup destroy: %v", err)
+		}
+	})
+	return destroyed
 }
 
 // writeMarker writes a key through Sentinel and waits until every replica has it.
