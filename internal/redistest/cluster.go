@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -326,13 +327,25 @@ func (c *Cluster) writeFile(dir, name, content string) string {
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if _, taken := handedOut.LoadOrStore(port, true); !taken {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
+
+// handedOut are the ports freePort has returned in this process. The kernel
+// may offer a port again once its probe listener is closed, before the
+// process it was meant for binds it: two processes of one cluster (or of
+// parallel tests) would then share a port, and a sentinel's PING would be
+// answered by a data node.
+var handedOut sync.Map
 
 func randomHex(n int) string {
 	b := make([]byte, n)
