@@ -19,8 +19,9 @@ import (
 	"github.com/platform-team/redis-sentinel/stack"
 )
 
-// projectConfig is the `config:` section of Pulumi.yaml, key by key.
-func projectConfig(t *testing.T) map[string]map[string]any {
+// pulumiYAMLConfig is the whole `config:` section of Pulumi.yaml, project
+// keys and namespaced provider settings alike.
+func pulumiYAMLConfig(t *testing.T) map[string]map[string]any {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
 	if err != nil {
@@ -39,8 +40,14 @@ func projectConfig(t *testing.T) map[string]map[string]any {
 	if len(project.Config) == 0 {
 		t.Fatal("Pulumi.yaml has no config section")
 	}
+	return project.Config
+}
+
+// projectConfig is the project's own keys of Pulumi.yaml, key by key.
+func projectConfig(t *testing.T) map[string]map[string]any {
+	t.Helper()
 	keys := map[string]map[string]any{}
-	for key, entry := range project.Config {
+	for key, entry := range pulumiYAMLConfig(t) {
 		if !strings.Contains(key, ":") { // namespaced keys are provider settings
 			keys[key] = entry
 		}
@@ -51,18 +58,9 @@ func projectConfig(t *testing.T) map[string]map[string]any {
 // Pulumi.yaml sets, for every stack, the provider settings the program
 // refuses to run without.
 func TestPulumiYAML_SetsTheProviderSettings(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var project struct {
-		Config map[string]map[string]any `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(raw, &project); err != nil {
-		t.Fatalf("parse Pulumi.yaml: %v", err)
-	}
+	config := pulumiYAMLConfig(t)
 	for key, want := range stack.ProviderSettings {
-		entry, ok := project.Config[key]
+		entry, ok := config[key]
 		if !ok {
 			t.Errorf("Pulumi.yaml does not set %s", key)
 			continue

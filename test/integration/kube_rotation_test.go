@@ -252,16 +252,10 @@ func waitPasswordProjected(t *testing.T, ctx context.Context, host *kubehost.Hos
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		var stale []string
-		for _, role := range []cluster.Role{cluster.RoleData, cluster.RoleSentinel} {
-			pods, err := host.Pods(ctx, role)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range pods {
-				out, err := exec.CommandContext(ctx, kubectl, "-n", host.Namespace, "exec", p.Name, "--", "cat", cluster.PasswordFilePath).Output()
-				if err != nil || strings.TrimSpace(string(out)) != password {
-					stale = append(stale, p.Name)
-				}
+		for _, p := range clusterPods(t, ctx, host) {
+			out, err := exec.CommandContext(ctx, kubectl, "-n", host.Namespace, "exec", p.Name, "--", "cat", cluster.PasswordFilePath).Output()
+			if err != nil || strings.TrimSpace(string(out)) != password {
+				stale = append(stale, p.Name)
 			}
 		}
 		if len(stale) == 0 {
@@ -312,20 +306,28 @@ func putTLSSecret(t *testing.T, ctx context.Context, kube kubernetes.Interface, 
 func podIdentities(t *testing.T, ctx context.Context, host *kubehost.Host) map[string]string {
 	t.Helper()
 	out := map[string]string{}
+	for _, p := range clusterPods(t, ctx, host) {
+		restarts := int32(0)
+		for _, c := range p.Status.ContainerStatuses {
+			restarts += c.RestartCount
+		}
+		out[p.Name] = string(p.UID) + fmt.Sprintf(" restarts=%d", restarts)
+	}
+	return out
+}
+
+// clusterPods are every node and sentinel pod (no Job or monitor pod).
+func clusterPods(t *testing.T, ctx context.Context, host *kubehost.Host) []corev1.Pod {
+	t.Helper()
+	var all []corev1.Pod
 	for _, role := range []cluster.Role{cluster.RoleData, cluster.RoleSentinel} {
 		pods, err := host.Pods(ctx, role)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range pods {
-			restarts := int32(0)
-			for _, c := range p.Status.ContainerStatuses {
-				restarts += c.RestartCount
-			}
-			out[p.Name] = string(p.UID) + fmt.Sprintf(" restarts=%d", restarts)
-		}
+		all = append(all, pods...)
 	}
-	return out
+	return all
 }
 
 // requireKeyNotInState checks the stored state files for the key's PEM body.
