@@ -33,6 +33,14 @@ type Faults interface {
 	Recover(ctx context.Context, nodeAddr string) error
 }
 
+// DataLossFaults are Faults that can also take a node's disk: LoseData stops
+// the node abruptly, destroys everything it persisted (its volume, its claim)
+// and starts it again on an empty disk, as fast as the platform can.
+type DataLossFaults interface {
+	Faults
+	LoseData(ctx context.Context, nodeAddr string) error
+}
+
 // DrillOptions tune a drill.
 type DrillOptions struct {
 	// WriteInterval is the background writer's period. Default: 10ms.

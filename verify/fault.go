@@ -88,6 +88,29 @@ func (c *Checker) builtinFault(kind DrillKind, o DrillOptions) (Fault, error) {
 	}
 }
 
+// CrashRestartFault kills the master and starts it again at once, as a
+// restart policy or the kubelet does, before any failover can start: it
+// must not come back as master (its AOF may lack what its replicas
+// acknowledged), so the sentinels must fail over and it must rejoin.
+func CrashRestartFault(p Faults) Fault {
+	return Fault{Name: "crash, restarted at once", Expect: FailoverRequired, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
+		if err := p.Crash(ctx, master); err != nil {
+			return nil, err
+		}
+		return FaultFuncs{}, p.Recover(ctx, master)
+	}}
+}
+
+// DataLossFault takes the master's disk and starts it again on an empty one
+// before any failover can start: it must not serve its empty dataset as
+// master (its replicas would resync to nothing), so the sentinels must fail
+// over and it must rejoin as a replica.
+func DataLossFault(p DataLossFaults) Fault {
+	return Fault{Name: "data lost, back at once", Expect: FailoverRequired, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
+		return FaultFuncs{}, p.LoseData(ctx, master)
+	}}
+}
+
 // CrashFault kills the master through the platform and starts it again once
 // a new master took over.
 func CrashFault(p Faults) Fault {

@@ -62,3 +62,8 @@ func withSpace(words string) string {
 	}
 	return words + " "
 }
+
+// indent prefixes every line of a shell fragment, to nest it in a block.
+func indent(fragment, prefix string) string {
+	return prefix + strings.ReplaceAll(fragment, "\n", "\n"+prefix)
+}

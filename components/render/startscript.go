@@ -15,6 +15,9 @@ type StartPaths struct {
 	// Conf is the live config Redis runs with and rewrites; it lives on the
 	// node's volume, so it remembers the node's last role.
 	Conf string
+	// DataDir is the data node's persistence directory (its volume): the
+	// master guard looks there for data of its own.
+	DataDir string
 	// PasswordFile holds the password (for asking the sentinels).
 	PasswordFile string
 	// AuthConf is the process's auth fragment (RedisAuthConf or
@@ -34,6 +37,7 @@ type StartPaths struct {
 var ContainerStartPaths = StartPaths{
 	BootstrapConf: cluster.BootstrapConfPath,
 	Conf:          cluster.RedisConfPath,
+	DataDir:       cluster.DataDir,
 	PasswordFile:  cluster.PasswordFilePath,
 	AuthConf:      cluster.AuthConfPath,
 	Exec:          `docker-entrypoint.sh redis-server "$conf"`,
@@ -46,7 +50,9 @@ var ContainerStartPaths = StartPaths{
 // truth after any failover), the role the node last persisted (CONFIG REWRITE
 // keeps `replicaof` in the live config; sentinels may be restarting too),
 // then the bootstrap role (ordinal 0 is master). So a replaced or restarted
-// node never comes back as a second master. Settings applied live
+// node never comes back as a second master. A node so named master must pass
+// the master guard first (masterGuard): it never serves as master over
+// replicas holding data it lacks. Settings applied live
 // (LiveNodeSettings) are carried over from the previous live config, so a
 // restart keeps them until the settings job runs again.
 func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
@@ -69,6 +75,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		`  initial=$(sed -n 's/^replicaof //p' "$bootstrap" | tail -n 1)`,
 		`  master=${initial:-$self} source="bootstrap"`,
 		"fi",
+		strings.TrimSuffix(masterGuard(s, l, i, p), "\n"),
 		`{ grep -v '^replicaof ' "$bootstrap"; cat "$auth"; } >"$conf.next"`,
 		fmt.Sprintf(`[ -f "$conf" ] && grep -E '^(%s) ' "$conf" >>"$conf.next"`, strings.Join(LiveNodeSettings, "|")),
 		`[ "$master" = "$self" ] || echo "replicaof $master" >>"$conf.next"`,

@@ -31,6 +31,7 @@ func newStartScriptRun(t *testing.T, c *redistest.Cluster) *startScriptRun {
 	r := &startScriptRun{t: t, c: c, paths: render.StartPaths{
 		BootstrapConf: filepath.Join(dir, "bootstrap.conf"),
 		Conf:          filepath.Join(dir, "live.conf"),
+		DataDir:       dir,
 		PasswordFile:  filepath.Join(dir, "password"),
 		AuthConf:      filepath.Join(dir, "auth.conf"),
 		Exec:          `cat "$conf"`,
@@ -74,8 +75,11 @@ func (r *startScriptRun) runAs(i int) (string, string) {
 
 func hostPort(e cluster.Endpoint) string { return strings.Replace(e.String(), ":", " ", 1) }
 
+// TestStartScript_RoleSources: where a node's role comes from, with no data
+// anywhere (the master guard's cases are TestStartScript_MasterGuard*).
 func TestStartScript_RoleSources(t *testing.T) {
 	c := redistest.Start(t, redistest.Options{})
+	c.FlushAll()
 	run := newStartScriptRun(t, c)
 	node0 := hostPort(c.Layout.Nodes[0])
 

@@ -38,6 +38,8 @@ type Options struct {
 	ACL bool
 	// TLS serves every process on TLS only (cluster.Spec.TLS).
 	TLS bool
+	// AppendFsync is the data nodes' appendfsync (default everysec).
+	AppendFsync string
 }
 
 // Cluster is a running native cluster.
@@ -77,6 +79,7 @@ func Start(t testing.TB, o Options) *Cluster {
 		WriteSafety: cluster.WriteSafety{MinReplicasToWrite: o.MinReplicasToWrite},
 		ACL:         o.ACL,
 		TLS:         o.TLS,
+		Persistence: cluster.Persistence{AppendFsync: o.AppendFsync},
 	}, "test")
 	c := &Cluster{Spec: spec, t: t, dir: t.TempDir()}
 	for range spec.DataNodeCount() {
@@ -94,8 +97,13 @@ func Start(t testing.TB, o Options) *Cluster {
 	for name, content := range map[string]string{"ca.crt": c.TLSFiles.CACert, "tls.crt": c.TLSFiles.Cert, "tls.key": c.TLSFiles.Key} {
 		c.writeFile(c.tlsSource, name, content)
 	}
+	// Every node at once, as a platform starts them: a node named master
+	// waits for its peers to answer before it serves (render's master guard).
 	for i := range spec.DataNodeCount() {
 		c.nodes = append(c.nodes, c.startNode(i))
+	}
+	for _, n := range c.nodes {
+		c.waitPing(n)
 	}
 	for i := range spec.Sentinels {
 		c.sents = append(c.sents, c.startSentinel(i))
@@ -105,9 +113,10 @@ func Start(t testing.TB, o Options) *Cluster {
 	return c
 }
 
-// startNode runs node i the way containers do: through the rendered start
-// script, which picks the node's role and then execs redis-server on the
-// node's own port and directory (all nodes share one host here).
+// startNode starts node i the way containers do, without waiting for it:
+// through the rendered start script, which picks the node's role and then
+// execs redis-server on the node's own port and directory (all nodes share
+// one host here).
 func (c *Cluster) startNode(i int) *process {
 	dir := filepath.Join(c.dir, c.Spec.NodeName(i))
 	// The rendered config targets a container's /data; here each node has its own dir.
@@ -115,6 +124,7 @@ func (c *Cluster) startNode(i int) *process {
 	paths := render.StartPaths{
 		BootstrapConf: c.writeFile(dir, "bootstrap.conf", bootstrap),
 		Conf:          filepath.Join(dir, "redis.conf"),
+		DataDir:       dir,
 		PasswordFile:  c.writeFile(dir, "password", c.Spec.Password),
 		AuthConf:      c.writeFile(dir, "auth.conf", render.RedisAuthConf(c.Spec)),
 		Exec:          `redis-server "$conf" ` + c.portArgs(c.Layout.Nodes[i].Port),
@@ -123,7 +133,9 @@ func (c *Cluster) startNode(i int) *process {
 	}
 	script := c.writeFile(dir, "start.sh", render.StartScript(c.Spec, c.Layout, i, paths))
 	p := &process{name: c.Spec.NodeName(i), addr: c.Layout.Nodes[i].String(), args: []string{"sh", script}}
-	c.run(p)
+	if err := c.start(p); err != nil {
+		c.t.Fatal(err)
+	}
 	return p
 }
 
@@ -142,18 +154,27 @@ func (c *Cluster) startSentinel(i int) *process {
 	return p
 }
 
+// run starts p and waits until it answers PING.
 func (c *Cluster) run(p *process) {
 	c.t.Helper()
-	p.cmd = exec.Command(p.args[0], p.args[1:]...)
-	log, err := os.Create(filepath.Join(c.dir, p.name+".log"))
-	if err != nil {
+	if err := c.start(p); err != nil {
 		c.t.Fatal(err)
+	}
+	c.waitPing(p)
+}
+
+// start starts p, its output appended to its log.
+func (c *Cluster) start(p *process) error {
+	p.cmd = exec.Command(p.args[0], p.args[1:]...)
+	log, err := os.OpenFile(filepath.Join(c.dir, p.name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
 	}
 	p.cmd.Stdout, p.cmd.Stderr = log, log
 	if err := p.cmd.Start(); err != nil {
-		c.t.Fatalf("start %s: %v", p.name, err)
+		return fmt.Errorf("start %s: %w", p.name, err)
 	}
-	c.waitPing(p)
+	return nil
 }
 
 func (c *Cluster) waitPing(p *process) {
@@ -271,13 +292,53 @@ func (c *Cluster) Crash(_ context.Context, addr string) error {
 	return err
 }
 
-// Recover implements verify.Faults: start the node at addr again.
+// Recover implements verify.Faults: start the node at addr again, without
+// waiting for it to answer (its start script may hold it back).
 func (c *Cluster) Recover(_ context.Context, addr string) error {
 	i, err := c.nodeIndex(addr)
 	if err == nil {
-		c.RestartNode(i)
+		err = c.start(c.nodes[i])
 	}
 	return err
+}
+
+// LoseData implements verify.DataLossFaults: SIGKILL the node at addr, delete
+// everything it persisted (AOF, RDB, its rewritten config: what a container
+// keeps on its volume) and start it again on the empty directory.
+func (c *Cluster) LoseData(_ context.Context, addr string) error {
+	i, err := c.nodeIndex(addr)
+	if err != nil {
+		return err
+	}
+	c.KillNode(i)
+	dir := filepath.Join(c.dir, c.Spec.NodeName(i))
+	for _, name := range []string{"appendonlydir", "dump.rdb", "redis.conf"} {
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("%s: lose data: %w", c.Spec.NodeName(i), err)
+		}
+	}
+	return c.start(c.nodes[i])
+}
+
+// FlushAll empties the dataset through the master (the health checks leave
+// short-lived keys behind), for tests that need no data anywhere.
+func (c *Cluster) FlushAll() {
+	c.t.Helper()
+	cl := redis.NewClient(c.clientOptions(c.Layout.Nodes[cluster.InitialMaster].String()))
+	defer cl.Close()
+	ctx := context.Background()
+	if err := cl.FlushAll(ctx).Err(); err != nil {
+		c.t.Fatalf("flushall: %v", err)
+	}
+	if err := cl.Do(ctx, "WAIT", c.Spec.Replicas, 5000).Err(); err != nil {
+		c.t.Fatalf("wait after flushall: %v", err)
+	}
+}
+
+// NodeLog is what data node i's start script and server printed so far.
+func (c *Cluster) NodeLog(i int) string {
+	data, _ := os.ReadFile(filepath.Join(c.dir, c.Spec.NodeName(i)+".log"))
+	return string(data)
 }
 
 func (c *Cluster) nodeIndex(addr string) (int, error) {
