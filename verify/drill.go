@@ -33,11 +33,16 @@ type Faults interface {
 	Recover(ctx context.Context, nodeAddr string) error
 }
 
-// DataLossFaults are Faults that can also take a node's disk: LoseData stops
-// the node abruptly, destroys everything it persisted (its volume, its claim)
-// and starts it again on an empty disk, as fast as the platform can.
+// RestartFaults crash a node so that its platform starts it again in place
+// at once, as a restart policy or the kubelet does after a crash.
+type RestartFaults interface {
+	CrashRestart(ctx context.Context, nodeAddr string) error
+}
+
+// DataLossFaults take a node's disk: LoseData stops the node abruptly,
+// destroys everything it persisted (its volume, its claim) and starts it
+// again on an empty disk, as fast as the platform can.
 type DataLossFaults interface {
-	Faults
 	LoseData(ctx context.Context, nodeAddr string) error
 }
 

@@ -92,12 +92,9 @@ func (c *Checker) builtinFault(kind DrillKind, o DrillOptions) (Fault, error) {
 // restart policy or the kubelet does, before any failover can start: it
 // must not come back as master (its AOF may lack what its replicas
 // acknowledged), so the sentinels must fail over and it must rejoin.
-func CrashRestartFault(p Faults) Fault {
+func CrashRestartFault(p RestartFaults) Fault {
 	return Fault{Name: "crash, restarted at once", Expect: FailoverRequired, Inject: func(ctx context.Context, master string) (FaultHandle, error) {
-		if err := p.Crash(ctx, master); err != nil {
-			return nil, err
-		}
-		return FaultFuncs{}, p.Recover(ctx, master)
+		return FaultFuncs{}, p.CrashRestart(ctx, master)
 	}}
 }
 

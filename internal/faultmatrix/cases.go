@@ -41,6 +41,8 @@ func Cases(env Env) []Case {
 	noFailoverHold := 3*env.DownAfter + 2*time.Second
 	return []Case{
 		{Name: "master SIGKILL", Fast: true, Fault: func(*string) verify.Fault { return verify.CrashFault(faults) }},
+		{Name: "master's data lost, back before down-after", Fast: true, Fault: func(*string) verify.Fault { return verify.DataLossFault(faults) }},
+		{Name: "master crashed, restarted before down-after", Fast: true, Fault: func(*string) verify.Fault { return verify.CrashRestartFault(faults) }},
 		{Name: "master paused", Fault: func(*string) verify.Fault {
 			return containerFault("master paused", verify.FailoverRequired, 0, faults, env.Host.Pause, env.Host.Unpause)
 		}},

@@ -302,6 +302,15 @@ func (c *Cluster) Recover(_ context.Context, addr string) error {
 	return err
 }
 
+// CrashRestart implements verify.RestartFaults: SIGKILL the node at addr and
+// start it again at once.
+func (c *Cluster) CrashRestart(ctx context.Context, addr string) error {
+	if err := c.Crash(ctx, addr); err != nil {
+		return err
+	}
+	return c.Recover(ctx, addr)
+}
+
 // LoseData implements verify.DataLossFaults: SIGKILL the node at addr, delete
 // everything it persisted (AOF, RDB, its rewritten config: what a container
 // keeps on its volume) and start it again on the empty directory.
