@@ -21,6 +21,12 @@ const (
 	// DrillPlainFailover is a bare SENTINEL FAILOVER, kept to show what the
 	// switchover avoids (acknowledged writes lost on the demoted master).
 	DrillPlainFailover DrillKind = "plain-failover"
+	// DrillCrashRestart crashes the master and has its platform restart it
+	// in place at once (CrashRestartFault; Faults must be RestartFaults).
+	DrillCrashRestart DrillKind = "crash-restart"
+	// DrillDataLoss takes the master's disk and has it back at once
+	// (DataLossFault; Faults must be DataLossFaults).
+	DrillDataLoss DrillKind = "data-loss"
 )
 
 // Faults injects failures into the platform a cluster runs on (Docker
@@ -53,12 +59,17 @@ type DrillOptions struct {
 	// Deadline bounds each wait (failover, first write, rejoin, health).
 	// Default: 60s.
 	Deadline time.Duration
-	// Faults is required by DrillCrash.
+	// Faults is required by DrillCrash, DrillCrashRestart (it must also be
+	// RestartFaults) and DrillDataLoss (DataLossFaults).
 	Faults Faults
 	// WaitReplicas > 0 makes the writer count a write as acknowledged only
 	// when WAIT confirms that many replicas have it (synchronous-replication
 	// semantics). 0 (default) counts the master's reply, as most apps do.
 	WaitReplicas int
+	// Preload > 0 writes that many keys before the fault and waits until
+	// every replica acknowledged them; afterwards each must still be there
+	// (DrillResult.PreloadedLost), whatever the fault did to the master.
+	Preload int
 	// Progress, when set, receives one line per drill phase.
 	Progress func(msg string)
 }
@@ -82,6 +93,10 @@ type DrillResult struct {
 	WritesFailed  int           `json:"writesFailed"`
 	// WritesLost counts acknowledged writes missing on the new master.
 	WritesLost int `json:"writesLost"`
+	// Preloaded keys (DrillOptions.Preload), acknowledged by every replica
+	// before the fault, and how many of them the master lacks afterwards.
+	Preloaded     int `json:"preloaded,omitempty"`
+	PreloadedLost int `json:"preloadedLost"`
 	// Rejoin: from healing the fault until the old master replicates from the new one.
 	Rejoin time.Duration `json:"rejoinNs"`
 	// MastersSeen is the most data nodes seen claiming master at one time
@@ -96,6 +111,10 @@ type DrillResult struct {
 
 // ErrUnhealthy means the cluster failed its health checks before or after a drill.
 var ErrUnhealthy = errors.New("cluster unhealthy")
+
+// ErrDataLost means a drill's fault destroyed data every replica had
+// acknowledged (DrillOptions.Preload).
+var ErrDataLost = errors.New("data lost")
 
 const (
 	defaultWriteInterval = 10 * time.Millisecond
@@ -125,6 +144,15 @@ func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (res Dr
 		return res, fmt.Errorf("before %s drill: %w: %v", f.Name, ErrUnhealthy, pre.Failed())
 	}
 	res.OldMaster = pre.Master
+	var data *preloaded
+	if o.Preload > 0 {
+		if data, err = c.preload(ctx, o.Preload, max(c.target.Expect.Replicas, 1)); err != nil {
+			return res, fmt.Errorf("before %s drill: %w", f.Name, err)
+		}
+		defer data.remove(context.WithoutCancel(ctx))
+		res.Preloaded = o.Preload
+		o.progress("preloaded %d keys, acknowledged by every replica", o.Preload)
+	}
 	o.progress("%s drill: master %s, writer every %s", f.Name, res.OldMaster, o.WriteInterval)
 
 	timeline := &Timeline{Start: time.Now()}
@@ -187,6 +215,15 @@ func (c *Checker) RunFault(ctx context.Context, f Fault, o DrillOptions) (res Dr
 	res.WritesResumed = stats.GapEnd.Sub(faultAt)
 	if res.WritesLost, err = w.lost(ctx); err != nil {
 		return res, err
+	}
+	if data != nil {
+		if res.PreloadedLost, err = data.missing(ctx); err != nil {
+			return res, err
+		}
+		o.progress("preloaded keys: %d of %d lost", res.PreloadedLost, res.Preloaded)
+		if res.PreloadedLost > 0 {
+			return res, fmt.Errorf("%s: %w: %d of %d preloaded keys, acknowledged by every replica, are gone", f.Name, ErrDataLost, res.PreloadedLost, res.Preloaded)
+		}
 	}
 	_ = w.client.Del(ctx, w.key).Err()
 	o.progress("writes: %d acknowledged, %d failed, %d lost, longest gap %s; at most %d master(s) seen at once",

@@ -78,13 +78,23 @@ func (c *Checker) builtinFault(kind DrillKind, o DrillOptions) (Fault, error) {
 				OnHeal:   func(ctx context.Context) error { s.release(ctx); return nil },
 			}, nil
 		}}, nil
+	case DrillCrashRestart:
+		if f, ok := o.Faults.(RestartFaults); ok {
+			return CrashRestartFault(f), nil
+		}
+		return Fault{}, fmt.Errorf("crash-restart drill: this platform cannot restart a node in place")
+	case DrillDataLoss:
+		if f, ok := o.Faults.(DataLossFaults); ok {
+			return DataLossFault(f), nil
+		}
+		return Fault{}, fmt.Errorf("data-loss drill: this platform cannot take a node's disk")
 	case DrillPlainFailover:
 		return Fault{Name: string(kind), Expect: FailoverRequired, Inject: func(ctx context.Context, _ string) (FaultHandle, error) {
 			o.withDefaults().progress("SENTINEL FAILOVER %s without pausing writes", c.target.MasterName)
 			return FaultFuncs{}, c.sentinelFailover(ctx)
 		}}, nil
 	default:
-		return Fault{}, fmt.Errorf("unknown drill %q (want crash, switchover or plain-failover)", kind)
+		return Fault{}, fmt.Errorf("unknown drill %q (want crash, crash-restart, data-loss, switchover or plain-failover)", kind)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
 	"github.com/platform-team/redis-sentinel/components/kubecluster"
+	"github.com/platform-team/redis-sentinel/components/render"
 	"github.com/platform-team/redis-sentinel/internal/pulumimock"
 	"github.com/platform-team/redis-sentinel/internal/testpki"
 )
@@ -140,6 +141,8 @@ func TestKubeSentinelCluster_Pods(t *testing.T) {
 				"readiness probe":          {dig(c, "readinessProbe", "exec", "command", 1), cluster.HealthcheckPath},
 				"liveness probe":           {dig(c, "livenessProbe", "exec", "command", 1), cluster.HealthcheckPath},
 				"preStop present":          {dig(c, "lifecycle", "preStop") != nil, tt.preStop},
+				// A data pod the master guard holds back must not be restarted by liveness.
+				"startup probe outlasts the master guard": {startupAllowance(c) >= render.GuardMaxSeconds, tt.preStop},
 			}
 			for name, got := range checks {
 				if fmt.Sprint(got[0]) != fmt.Sprint(got[1]) {
@@ -331,4 +334,15 @@ func TestKubeSentinelCluster_ProvidedCertificates(t *testing.T) {
 	if secret["tls.key"] != issued.Key || len(secret) != 1 {
 		t.Errorf("the TLS Secret holds %d keys, want only the provided key", len(secret))
 	}
+}
+
+// startupAllowance is how many seconds a container's startup probe allows (0 without one).
+func startupAllowance(container any) int {
+	probe, ok := dig(container, "startupProbe").(map[string]any)
+	if !ok {
+		return 0
+	}
+	period, _ := probe["periodSeconds"].(float64)
+	failures, _ := probe["failureThreshold"].(float64)
+	return int(period * failures)
 }

@@ -19,6 +19,7 @@ const (
 	probeTimeoutSeconds    = 3
 	livenessPeriodSeconds  = 5
 	livenessFailures       = 6
+	startupPeriodSeconds   = 2
 )
 
 // Volume names inside the pod templates.
@@ -41,6 +42,9 @@ type podSpec struct {
 	gracePeriod int
 	configKeys  []string
 	tls         bool // mount the TLS files too
+	// startupSeconds, when set, is how long the process may take to answer
+	// after the container starts before liveness counts (a startup probe).
+	startupSeconds int
 }
 
 // template is a pod template running one Redis process as the redis user
@@ -69,6 +73,9 @@ func (b builder) template(p podSpec, configMap pulumi.StringInput, refs configRe
 			corev1.VolumeMountArgs{Name: pulumi.String(volumeData), MountPath: pulumi.String(cluster.DataDir)},
 			corev1.VolumeMountArgs{Name: pulumi.String(volumeTmp), MountPath: pulumi.String("/tmp")},
 		},
+	}
+	if p.startupSeconds > 0 {
+		container.StartupProbe = probe(startupPeriodSeconds, p.startupSeconds/startupPeriodSeconds)
 	}
 	if p.preStop != nil {
 		container.Lifecycle = corev1.LifecycleArgs{PreStop: corev1.LifecycleHandlerArgs{

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/redis-sentinel/components/cluster"
+	"github.com/platform-team/redis-sentinel/components/render"
 )
 
 // Port names on pods and Services.
@@ -58,6 +59,12 @@ func servicePort(name string, port int) corev1.ServicePortArgs {
 	return corev1.ServicePortArgs{Name: pulumi.String(name), Port: pulumi.Int(port), TargetPort: pulumi.String(name)}
 }
 
+// nodeStartupSeconds is how long a data pod may take to answer before its
+// liveness probe counts: the master guard may hold a node back for
+// render.GuardMaxSeconds waiting for a failover (liveness alone would restart
+// it after 30 s), and loading a large AOF takes time too.
+const nodeStartupSeconds = render.GuardMaxSeconds + 60
+
 // nodeSet is the data nodes' StatefulSet: pod i is cluster node i, its role
 // chosen by its start script, its AOF on its own claim, and a pre-stop hook
 // that hands mastership over before a planned stop.
@@ -71,6 +78,7 @@ func (b builder) nodeSet(namespace pulumi.StringInput, refs configRefs, headless
 		command: byOrdinal(nodeStartPattern), preStop: byOrdinal(nodePreStopPattern),
 		healthKey: keyNodeHealthcheck, authKey: keyRedisAuth, configKeys: keys,
 		resources: b.spec.Kubernetes.NodeResources, gracePeriod: gracePeriodSeconds, tls: b.spec.TLS,
+		startupSeconds: nodeStartupSeconds,
 	}
 	return b.statefulSet(namespace, refs.nodeConfig, refs, headless, b.spec.NodeSetName(), p, b.spec.DataNodeCount(), b.spec.Kubernetes.DataVolumeSize, []pulumi.Resource{credentials})
 }

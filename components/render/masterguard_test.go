@@ -2,77 +2,28 @@ package render_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 
 	"github.com/platform-team/redis-sentinel/components/render"
 	"github.com/platform-team/redis-sentinel/internal/redistest"
 	"github.com/platform-team/redis-sentinel/verify"
 )
 
-// preload writes n keys through the master and waits until every replica
-// acknowledged them (WAIT), so none of them may ever be lost.
-func preload(t *testing.T, c *redistest.Cluster, n int) {
-	t.Helper()
-	ctx := context.Background()
-	opts := c.Target().FailoverOptions()
-	opts.ReadTimeout = 10 * time.Second // WAIT blocks up to its own 5 s
-	m := redis.NewFailoverClient(opts)
-	defer m.Close()
-	_, err := m.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i := range n {
-			p.Set(ctx, fmt.Sprintf("preload:%d", i), i, 0)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("preload: %v", err)
-	}
-	if got, err := m.Do(ctx, "WAIT", c.Spec.Replicas, 5000).Int(); err != nil || got < c.Spec.Replicas {
-		t.Fatalf("preload: WAIT %d acknowledged by %d (%v)", c.Spec.Replicas, got, err)
-	}
-}
-
-// preloadedMissing counts the preloaded keys the current master lacks.
-func preloadedMissing(t *testing.T, c *redistest.Cluster, n int) int {
-	t.Helper()
-	ctx := context.Background()
-	m := redis.NewFailoverClient(c.Target().FailoverOptions())
-	defer m.Close()
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("preload:%d", i)
-	}
-	values, err := m.MGet(ctx, keys...).Result()
-	if err != nil {
-		t.Fatalf("read back the preloaded keys: %v", err)
-	}
-	missing := 0
-	for _, v := range values {
-		if v == nil {
-			missing++
-		}
-	}
-	return missing
-}
-
 // guardDrill runs fault under a WAIT 1 writer on n preloaded keys and
 // requires a failover, no acknowledged write lost and every preloaded key kept.
 func guardDrill(t *testing.T, c *redistest.Cluster, fault verify.Fault, n int) verify.DrillResult {
 	t.Helper()
-	preload(t, c, n)
 	checker, err := verify.NewChecker(c.Target())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer checker.Close()
-	res, err := checker.RunFault(context.Background(), fault, verify.DrillOptions{WaitReplicas: 1, Progress: func(m string) { t.Log(m) }})
+	res, err := checker.RunFault(context.Background(), fault, verify.DrillOptions{WaitReplicas: 1, Preload: n, Progress: func(m string) { t.Log(m) }})
 	if err != nil {
 		t.Fatalf("%s: %v\nold master's log:\n%s", fault.Name, err, c.NodeLog(0))
 	}
@@ -82,8 +33,8 @@ func guardDrill(t *testing.T, c *redistest.Cluster, fault verify.Fault, n int) v
 	if res.WritesLost > 0 {
 		t.Errorf("%s: %d of %d acknowledged writes lost", fault.Name, res.WritesLost, res.WritesAcked)
 	}
-	if missing := preloadedMissing(t, c, n); missing > 0 {
-		t.Errorf("%s: %d of %d preloaded keys (acknowledged by every replica) lost", fault.Name, missing, n)
+	if res.PreloadedLost > 0 {
+		t.Errorf("%s: %d of %d preloaded keys (acknowledged by every replica) lost", fault.Name, res.PreloadedLost, n)
 	}
 	return res
 }
@@ -134,7 +85,7 @@ func TestStartScript_MasterGuardTrustsAnAOFSyncedOnEveryWrite(t *testing.T) {
 // node), or whose peers do not answer, decides within its bound and says why.
 func TestStartScript_MasterGuardDecidesWithinBounds(t *testing.T) {
 	c := redistest.Start(t, redistest.Options{})
-	preload(t, c, 10)
+	c.Write("guard:data", "kept")
 	run := newStartScriptRun(t, c)
 	node0 := hostPort(c.Layout.Nodes[0])
 	timed := func(t *testing.T) (string, string, time.Duration) {

@@ -66,11 +66,13 @@ func TestMain_ExitCodes(t *testing.T) {
 			t.Fatalf("exit %d, stderr %s", code, errOut)
 		}
 	})
-	t.Run("crash drill without a docker stack is refused", func(t *testing.T) {
+	t.Run("fault drills without a deployed stack are refused", func(t *testing.T) {
 		useEnvContract(t, c, c.Spec.Password)
-		code, _, errOut := run(t, "drill", "crash")
-		if code != ExitUsage || !strings.Contains(errOut, "docker stack") {
-			t.Fatalf("exit %d, stderr %s", code, errOut)
+		for _, kind := range []string{"crash", "crash-restart", "data-loss"} {
+			code, _, errOut := run(t, "drill", kind)
+			if code != ExitUsage || !strings.Contains(errOut, "needs --stack of a deployed stack") {
+				t.Fatalf("%s: exit %d, stderr %s", kind, code, errOut)
+			}
 		}
 	})
 	t.Run("switchover drill prints JSON and progress", func(t *testing.T) {

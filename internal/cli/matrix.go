@@ -22,6 +22,7 @@ type matrixOptions struct {
 	only     string
 	wait     int
 	deadline time.Duration
+	preload  int
 	asJSON   bool
 	plot     string
 }
@@ -41,6 +42,7 @@ func newMatrixCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&o.only, "only", "", "only cases whose name contains this text")
 	cmd.Flags().IntVar(&o.wait, "wait-replicas", 1, "a write counts as acknowledged once WAIT confirms this many replicas (0: the master's reply alone)")
 	cmd.Flags().DurationVar(&o.deadline, "deadline", 60*time.Second, "bound on each wait")
+	bindPreload(cmd.Flags(), &o.preload)
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print rows as JSON")
 	bindPlot(cmd.Flags(), &o.plot)
 	return cmd
@@ -76,7 +78,7 @@ func runMatrix(ctx context.Context, o matrixOptions, stdout, stderr io.Writer) e
 			cases = append(cases, c)
 		}
 	}
-	rows := faultmatrix.Run(ctx, checker, cases, verify.DrillOptions{Deadline: o.deadline, WaitReplicas: o.wait,
+	rows := faultmatrix.Run(ctx, checker, cases, verify.DrillOptions{Deadline: o.deadline, WaitReplicas: o.wait, Preload: o.preload,
 		Progress: progressTo(stderr, time.Second)})
 	if o.asJSON {
 		enc := json.NewEncoder(stdout)

@@ -47,7 +47,7 @@ func Run(ctx context.Context, checker *verify.Checker, cases []Case, o verify.Dr
 // PrintTable writes the report table.
 func PrintTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CASE\tRESULT\tFAILOVER\tWRITE GAP\tACKED\tLOST\tMASTERS SEEN\tMASTER AFTER\tNOTE")
+	fmt.Fprintln(tw, "CASE\tRESULT\tFAILOVER\tWRITE GAP\tACKED\tLOST\tPRELOAD LOST\tMASTERS SEEN\tMASTER AFTER\tNOTE")
 	for _, r := range rows {
 		verdict, failover := "pass", "none"
 		if r.Err != "" {
@@ -61,8 +61,8 @@ func PrintTable(w io.Writer, rows []Row) error {
 			note = r.Err
 		}
 		res := r.Result
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.Case, verdict, failover, ms(res.WriteGap),
-			res.WritesAcked, res.WritesLost, res.MastersSeen, res.Health.Master, note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t%s\t%s\n", r.Case, verdict, failover, ms(res.WriteGap),
+			res.WritesAcked, res.WritesLost, res.PreloadLost(), res.MastersSeen, res.Health.Master, note)
 	}
 	return tw.Flush()
 }

@@ -329,18 +329,33 @@ func (c *Cluster) LoseData(_ context.Context, addr string) error {
 	return c.start(c.nodes[i])
 }
 
+// Write sets key through the master and waits until every replica has it.
+func (c *Cluster) Write(key, value string) {
+	c.t.Helper()
+	c.onMaster(func(ctx context.Context, cl *redis.Client) error { return cl.Set(ctx, key, value, 0).Err() })
+}
+
 // FlushAll empties the dataset through the master (the health checks leave
 // short-lived keys behind), for tests that need no data anywhere.
 func (c *Cluster) FlushAll() {
 	c.t.Helper()
-	cl := redis.NewClient(c.clientOptions(c.Layout.Nodes[cluster.InitialMaster].String()))
+	c.onMaster(func(ctx context.Context, cl *redis.Client) error { return cl.FlushAll(ctx).Err() })
+}
+
+// onMaster runs write on the initial master, then waits (WAIT) until every
+// replica has it.
+func (c *Cluster) onMaster(write func(context.Context, *redis.Client) error) {
+	c.t.Helper()
+	opts := c.clientOptions(c.Layout.Nodes[cluster.InitialMaster].String())
+	opts.ReadTimeout = 6 * time.Second
+	cl := redis.NewClient(opts)
 	defer cl.Close()
 	ctx := context.Background()
-	if err := cl.FlushAll(ctx).Err(); err != nil {
-		c.t.Fatalf("flushall: %v", err)
+	if err := write(ctx, cl); err != nil {
+		c.t.Fatalf("on the master: %v", err)
 	}
-	if err := cl.Do(ctx, "WAIT", c.Spec.Replicas, 5000).Err(); err != nil {
-		c.t.Fatalf("wait after flushall: %v", err)
+	if got, err := cl.Do(ctx, "WAIT", c.Spec.Replicas, 5000).Int(); err != nil || got < c.Spec.Replicas {
+		c.t.Fatalf("WAIT %d: %d replicas acknowledged (%v)", c.Spec.Replicas, got, err)
 	}
 }
 

@@ -28,7 +28,9 @@ func TestFaultMatrix_FastSubset(t *testing.T) {
 	// A write counts once a replica has it (WAIT 1): with asynchronous
 	// replication, a partition can otherwise cut off the master's last
 	// acknowledged write before any replica received it.
-	rows := faultmatrix.Run(ctx, checker, cases, verify.DrillOptions{Deadline: 45 * time.Second, WaitReplicas: 1,
+	// Every case starts on 2,000 keys every replica acknowledged: no fault
+	// may lose them (a master back on an empty disk would).
+	rows := faultmatrix.Run(ctx, checker, cases, verify.DrillOptions{Deadline: 45 * time.Second, WaitReplicas: 1, Preload: 2000,
 		Progress: func(m string) { t.Log(m) }})
 	var table strings.Builder
 	_ = faultmatrix.PrintTable(&table, rows)
