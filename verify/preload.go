@@ -30,6 +30,9 @@ type preloaded struct {
 func (c *Checker) preload(ctx context.Context, n, replicas int) (*preloaded, error) {
 	opts := c.target.FailoverOptions()
 	opts.ReadTimeout = preloadWait + c.target.Timeout // WAIT blocks up to preloadWait
+	// Reading back follows the failover the drill caused: retry what a
+	// connection to the old master fails, as the drill measures nothing here.
+	opts.MaxRetries = 3
 	p := &preloaded{client: redis.NewFailoverClient(opts), prefix: KeyPrefix + "preload:" + randomHex() + ":", keys: n}
 	err := p.eachBatch(func(keys []string) error {
 		_, err := p.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {

@@ -111,6 +111,23 @@ func TestKubeStack_ProdUpPodLossDestroy(t *testing.T) {
 		}
 	})
 
+	// A crash is no pod deletion (that runs the pre-stop hook even with no
+	// grace period): the container is killed, and back at once the master
+	// must not serve over replicas holding data it lacks.
+	for _, fault := range []verify.Fault{verify.CrashRestartFault(host), verify.DataLossFault(host)} {
+		t.Run("master "+fault.Name, func(t *testing.T) {
+			r, err := checker.RunFault(ctx, fault, verify.DrillOptions{WaitReplicas: 1, Preload: 2000, Progress: func(m string) { t.Log(m) }})
+			if err != nil {
+				t.Fatalf("%s drill: %v", fault.Name, err)
+			}
+			t.Logf("%s: all sentinels agree after %s, write gap %s, %d acked, %d lost, preloaded keys lost %s",
+				fault.Name, r.AllAgree.Round(time.Millisecond), r.WriteGap.Round(time.Millisecond), r.WritesAcked, r.WritesLost, r.PreloadLost())
+			if r.WritesLost != 0 {
+				t.Errorf("%d acknowledged writes lost", r.WritesLost)
+			}
+		})
+	}
+
 	t.Run("every client library through a switchover and the master pod's deletion", func(t *testing.T) {
 		dir := filepath.Join(testenv.RepoRoot(), "test", "clients")
 		if err := clients.Prerequisites(dir); err != nil {
