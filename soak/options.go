@@ -20,11 +20,11 @@ type Options struct {
 	// HealDeadline bounds the wait for full health after a heal; past it the
 	// state counts as never healed and the soak fails.
 	HealDeadline time.Duration
-	// DownAfter is the stack's down-after-milliseconds: master faults held
-	// under half of it are healed before any failover can start.
-	DownAfter     time.Duration
 	WriteInterval time.Duration
 	WaitReplicas  int
+	// Strict fails the soak on any lost write, those in Sentinel's known
+	// window too (see FaultRun.HealedMidFailover).
+	Strict bool
 	// Progress receives a line per fault and a live summary.
 	Progress func(string)
 }
@@ -41,7 +41,6 @@ func (o Options) withDefaults() Options {
 	def(&o.GapMax, 15*time.Second)
 	def(&o.HealAllowance, 5*time.Second)
 	def(&o.HealDeadline, 90*time.Second)
-	def(&o.DownAfter, 5*time.Second)
 	def(&o.WriteInterval, 10*time.Millisecond)
 	if o.OverlapChance == 0 {
 		o.OverlapChance = 0.25

@@ -17,6 +17,13 @@ type Report struct {
 	// failed or hung write, or with none in flight, count as unavailable.
 	Availability float64            `json:"availability"`
 	Writes       verify.WriteReport `json:"writes"`
+	// LostKnownWindow and LostUnexplained split Writes.Lost by mechanism
+	// (FaultRun.LossWindow); a loss no fault accounts for is unexplained.
+	LostKnownWindow int `json:"lostKnownWindow"`
+	LostUnexplained int `json:"lostUnexplained"`
+	// Strict (Options.Strict): any lost write fails the soak, known window
+	// included.
+	Strict bool `json:"strict"`
 	Reads        verify.ReadReport  `json:"reads"`
 	// MastersSeenAtOnce is the most nodes claiming master at one sample. A
 	// paused or partitioned master still claims it when it comes back, until
@@ -44,11 +51,21 @@ type KindFigures struct {
 	// HealthP50/Max: time from the heal to full health (non-overlapped runs).
 	HealthP50 time.Duration `json:"healthP50Ns"`
 	HealthMax time.Duration `json:"healthMaxNs"`
+	// HealedMidFailover counts runs healed while a failover was under way;
+	// Lost and LostKnownWindow the writes lost after runs of this kind, all
+	// and in the known window.
+	HealedMidFailover int `json:"healedMidFailover"`
+	Lost              int `json:"lost"`
+	LostKnownWindow   int `json:"lostKnownWindow"`
 }
 
-// Passed: nothing acknowledged was lost and every state healed.
+// Passed: every state healed, and no acknowledged write was lost but in
+// Sentinel's known window (none at all with Strict).
 func (r Report) Passed() bool {
-	return r.Writes.Lost == 0 && len(r.Unhealed) == 0
+	if r.Strict && r.Writes.Lost > 0 {
+		return false
+	}
+	return r.LostUnexplained == 0 && len(r.Unhealed) == 0
 }
 
 func newReport(o Options, plan []Planned, runs []FaultRun, writes verify.WriteReport, reads verify.ReadReport,
@@ -62,14 +79,22 @@ func newReport(o Options, plan []Planned, runs []FaultRun, writes verify.WriteRe
 		}
 		runs[i].Outage = longestGap(acks, from, to)
 	}
+	attributed := 0
 	r := Report{
-		Seed: o.Seed, Duration: tl.End.Sub(tl.Start), Writes: writes, Reads: reads,
+		Strict: o.Strict, Seed: o.Seed, Duration: tl.End.Sub(tl.Start), Writes: writes, Reads: reads,
 		Availability: availability(tl.Writes, tl.Start, tl.End, o.WriteInterval), MastersSeenAtOnce: masters,
 		PerKind: figures(runs), Faults: runs, Unhealed: unhealed, Plan: plan[:len(runs)], Timeline: tl,
 	}
 	if r.Unhealed == nil {
 		r.Unhealed = []string{}
 	}
+	for _, run := range runs {
+		attributed += run.LostBy
+		if run.LossWindow == LossKnownWindow {
+			r.LostKnownWindow += run.LostBy
+		}
+	}
+	r.LostUnexplained = attributed - r.LostKnownWindow + max(writes.Lost-attributed, 0)
 	return r
 }
 
@@ -143,6 +168,13 @@ func figures(runs []FaultRun) map[string]KindFigures {
 			f.Overlapped++
 		} else if r.Err == "" {
 			healths[r.Kind] = append(healths[r.Kind], r.TimeToHealth)
+		}
+		if r.HealedMidFailover {
+			f.HealedMidFailover++
+		}
+		f.Lost += r.LostBy
+		if r.LossWindow == LossKnownWindow {
+			f.LostKnownWindow += r.LostBy
 		}
 		out[r.Kind] = f
 		outages[r.Kind] = append(outages[r.Kind], r.Outage)

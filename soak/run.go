@@ -25,11 +25,28 @@ type FaultRun struct {
 	// TimeToHealth is from the heal until every check passes; 0 when the
 	// next fault was injected first (Overlap).
 	TimeToHealth time.Duration `json:"timeToHealthNs"`
+	// HealedMidFailover: a master fault healed while a failover was under
+	// way (a sentinel flagged the master down or in failover, or the
+	// sentinels disagreed). A replica not yet told to follow the new master
+	// can then acknowledge (WAIT) writes the healed master takes, and drop
+	// them when it is reconfigured: Sentinel's asynchronous-replication
+	// window, which WAIT on every replica or min-replicas-to-write =
+	// replicas closes.
+	HealedMidFailover bool `json:"healedMidFailover"`
 	// LostBy counts acknowledged writes found missing once this fault
-	// healed (and not before): what it cost.
-	LostBy int    `json:"lostBy"`
-	Err    string `json:"error,omitempty"`
+	// healed (and not before): what it cost, with faults that overlapped
+	// it. LossWindow names the mechanism: LossKnownWindow when one of them
+	// healed mid-failover, else LossUnexplained.
+	LostBy     int    `json:"lostBy"`
+	LossWindow string `json:"lossWindow,omitempty"`
+	Err        string `json:"error,omitempty"`
 }
+
+// Loss mechanisms (FaultRun.LossWindow).
+const (
+	LossKnownWindow = "known window: a master healed mid-failover (asynchronous replication)"
+	LossUnexplained = "unexplained"
+)
 
 // Run executes the plan until it is done or o.Duration has passed, whichever
 // is first, and reports. Only a failure to run at all is an error; losses
@@ -47,7 +64,7 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 	start := time.Now()
 	var runs []FaultRun
 	var unhealed []string
-	lostSoFar := 0
+	lostSoFar, midFailover := 0, false
 	for i, p := range plan {
 		if time.Since(start) >= o.Duration || ctx.Err() != nil {
 			break
@@ -57,9 +74,14 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 			return Report{}, fmt.Errorf("soak: plan names unknown fault %q", p.Kind)
 		}
 		run := runOne(ctx, checker, rec, kind, p, start, o)
+		// Losses are counted once the cluster is healthy again, so they
+		// belong to this fault and to those that overlapped it.
+		midFailover = midFailover || run.HealedMidFailover
 		if !p.Overlap && run.Err == "" {
 			if lost, err := rec.Lost(ctx); err == nil {
 				run.LostBy, lostSoFar = lost-lostSoFar, lost
+				run.LossWindow = lossWindow(run.LostBy, midFailover)
+				midFailover = false
 			}
 		}
 		runs = append(runs, run)
@@ -104,13 +126,7 @@ func runOne(ctx context.Context, checker *verify.Checker, rec *verify.Recorder, 
 		return run
 	}
 	sleep(ctx, p.Hold)
-	if kind.Master && (kind.MustFailOver || p.Hold >= o.DownAfter/2) {
-		// Past half of down-after a failover may be under way: heal only
-		// once every sentinel names the new master (see Kind.Master).
-		if m := awaitMasterOtherThan(ctx, checker, run.MasterBefore, o.HealDeadline); m == "" {
-			run.Err = "no failover away from the faulty master"
-		}
-	}
+	run.HealedMidFailover = kind.Master && checker.FailoverUnderway(ctx)
 	if m := checker.AgreedMaster(ctx); m != "" && m != run.MasterBefore {
 		if err := handle.Switched(ctx, m); err != nil {
 			run.Err = "after the switch: " + err.Error()
@@ -180,8 +196,20 @@ func describe(r FaultRun) string {
 	case r.Overlap:
 		return fmt.Sprintf("master %s → %s, next fault injected while healing", r.MasterBefore, r.MasterAfter)
 	case r.LostBy > 0:
-		return fmt.Sprintf("master %s → %s, healthy %s after the heal, %d ACKNOWLEDGED WRITES LOST", r.MasterBefore, r.MasterAfter, r.TimeToHealth.Round(10*time.Millisecond), r.LostBy)
+		return fmt.Sprintf("master %s → %s, healthy %s after the heal, %d ACKNOWLEDGED WRITES LOST (%s)", r.MasterBefore, r.MasterAfter, r.TimeToHealth.Round(10*time.Millisecond), r.LostBy, r.LossWindow)
 	default:
 		return fmt.Sprintf("master %s → %s, healthy %s after the heal", r.MasterBefore, r.MasterAfter, r.TimeToHealth.Round(10*time.Millisecond))
+	}
+}
+
+// lossWindow names the mechanism of lost writes ("" for none).
+func lossWindow(lost int, healedMidFailover bool) string {
+	switch {
+	case lost == 0:
+		return ""
+	case healedMidFailover:
+		return LossKnownWindow
+	default:
+		return LossUnexplained
 	}
 }

@@ -24,16 +24,12 @@ type Kind struct {
 	// one is still healing (see Options.OverlapChance); faults that take
 	// every process down at once may not.
 	MayOverlap bool
-	// Master says the fault takes the master out (kill, pause, partition).
-	// Sentinel's failover cannot protect a write a master acknowledges while
-	// it comes back mid-failover, so such a fault is healed only outside
-	// that window: before a failover can start (hold under half of
-	// down-after), or once every sentinel names the new master.
+	// Master says the fault takes the master out (kill, pause, partition,
+	// crash-restart, data-loss). It is healed when its hold is up, like every
+	// other fault; if a failover is under way at that moment, a write lost
+	// to it is in Sentinel's known asynchronous-replication window (see
+	// FaultRun.HealedMidFailover), any other loss is unexplained.
 	Master bool
-	// MustFailOver: the fault is never healed before the failover completes
-	// (a crashed master restarted first comes back without the writes its
-	// AOF had not yet synced, and its replicas resync from it).
-	MustFailOver bool
 }
 
 // Planned is one entry of the schedule.

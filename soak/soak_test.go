@@ -67,3 +67,30 @@ func TestFigures_OutageAndAvailability(t *testing.T) {
 		t.Errorf("figures %+v", f)
 	}
 }
+
+func TestReport_LossesByMechanism(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	tl := verify.Timeline{Start: t0, End: t0.Add(time.Minute)}
+	runs := []FaultRun{
+		{Kind: "pause", HealedMidFailover: true, LostBy: 3, LossWindow: lossWindow(3, true)},
+		{Kind: "kill", LostBy: 0, LossWindow: lossWindow(0, false)},
+		{Kind: "partition", HealedMidFailover: true, LostBy: 0},
+	}
+	plan := make([]Planned, len(runs))
+	known := newReport(Options{WriteInterval: 10 * time.Millisecond}, plan, runs, verify.WriteReport{Lost: 3}, verify.ReadReport{}, tl, 1, nil)
+	if known.LostKnownWindow != 3 || known.LostUnexplained != 0 || !known.Passed() {
+		t.Errorf("a loss after a master healed mid-failover: known %d, unexplained %d, passed %v; want 3, 0, true",
+			known.LostKnownWindow, known.LostUnexplained, known.Passed())
+	}
+	if f := known.PerKind["pause"]; f.Lost != 3 || f.LostKnownWindow != 3 || f.HealedMidFailover != 1 {
+		t.Errorf("pause figures %+v", f)
+	}
+	if strict := newReport(Options{Strict: true, WriteInterval: 10 * time.Millisecond}, plan, runs, verify.WriteReport{Lost: 3}, verify.ReadReport{}, tl, 1, nil); strict.Passed() {
+		t.Error("strict soak passed with 3 writes lost in the known window")
+	}
+	runs[1].LostBy, runs[1].LossWindow = 2, lossWindow(2, false)
+	unexplained := newReport(Options{WriteInterval: 10 * time.Millisecond}, plan, runs, verify.WriteReport{Lost: 6}, verify.ReadReport{}, tl, 1, nil)
+	if unexplained.LostUnexplained != 3 || unexplained.Passed() { // 2 after the kill, 1 no fault accounts for
+		t.Errorf("unexplained %d, passed %v; want 3, false", unexplained.LostUnexplained, unexplained.Passed())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -88,4 +89,19 @@ func (c *Checker) agreedMaster(ctx context.Context) string {
 		}
 	}
 	return agreed
+}
+
+// FailoverUnderway reports whether a failover may be under way: some
+// sentinel flags the master down (s_down, o_down) or in failover, or the
+// answering sentinels name different masters. A master fault healed then
+// falls into Sentinel's asynchronous-replication window.
+func (c *Checker) FailoverUnderway(ctx context.Context) bool {
+	for _, v := range observeSentinels(ctx, c.sentinels, c.target.Sentinels, c.target.MasterName) {
+		for _, flag := range strings.Split(v.Info["flags"], ",") {
+			if flag == "s_down" || flag == "o_down" || flag == "failover_in_progress" {
+				return true
+			}
+		}
+	}
+	return c.agreedMaster(ctx) == ""
 }

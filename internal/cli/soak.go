@@ -34,6 +34,7 @@ type soakOptions struct {
 	report      string
 	plot        string
 	asJSON      bool
+	strict      bool
 	kubeContext string
 }
 
@@ -42,11 +43,14 @@ func newSoakCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "soak",
 		Short: "Inject a seeded random schedule of faults for --duration under a writer and a reader; report availability and loss",
-		Long: "Docker stacks draw from kill, pause, partition, sentinel-down, replica-down, restart-all;\n" +
-			"Kubernetes stacks from pod-delete, pod-crash, all-pods-deleted. Holds and gaps are random,\n" +
-			"and a fault sometimes starts while the previous one is still healing. The same --seed\n" +
-			"replays the same schedule. A line per fault goes to stderr. Exit 1 when an acknowledged\n" +
-			"write was lost or a state never healed.",
+		Long: "Docker stacks draw from kill, crash-restart, data-loss, pause, partition, sentinel-down,\n" +
+			"replica-down, restart-all; Kubernetes stacks from pod-delete, pod-crash, pod-data-loss,\n" +
+			"all-pods-deleted. Holds and gaps are random, every fault is healed when its hold is up\n" +
+			"(a master fault possibly while its failover is under way), and a fault sometimes starts\n" +
+			"while the previous one is still healing. The same --seed replays the same schedule. A line\n" +
+			"per fault goes to stderr. Exit 1 when a state never healed or an acknowledged write was\n" +
+			"lost outside Sentinel's known window (a master healed mid-failover); with --strict, on any\n" +
+			"lost write.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSoak(cmd.Context(), o, stdout, stderr)
@@ -58,6 +62,7 @@ func newSoakCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&o.faults, "faults", "", "comma-separated fault kinds to draw from (default: all of the platform's)")
 	cmd.Flags().IntVar(&o.wait, "wait-replicas", 1, "a write counts as acknowledged once WAIT confirms this many replicas")
 	cmd.Flags().StringVar(&o.report, "report", "", "write the JSON report to this file")
+	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail on any lost write, those in Sentinel's known window too")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the JSON report to stdout instead of the table")
 	bindPlot(cmd.Flags(), &o.plot)
 	cmd.Flags().StringVar(&o.kubeContext, "kube-context", "", "kubeconfig context (Kubernetes stacks)")
@@ -97,7 +102,7 @@ func runSoak(ctx context.Context, o soakOptions, stdout, stderr io.Writer) error
 	}
 	progress := progressTo(stderr, time.Second)
 	downAfter := time.Duration(deployed.Timers.DownAfterMilliseconds) * time.Millisecond
-	opts := soak.Options{Duration: o.duration, Seed: o.seed, WaitReplicas: o.wait, Progress: progress, DownAfter: downAfter,
+	opts := soak.Options{Duration: o.duration, Seed: o.seed, WaitReplicas: o.wait, Progress: progress, Strict: o.strict,
 		HoldMax: max(8*time.Second, 4*downAfter)}
 	plan := soak.Plan(o.seed, kinds, o.duration, opts)
 	progress(fmt.Sprintf("soak of %s for %s, seed %d: %d faults planned from %s", deployed.Name, o.duration, o.seed, len(plan), kindNames(kinds)))
@@ -112,7 +117,8 @@ func runSoak(ctx context.Context, o soakOptions, stdout, stderr io.Writer) error
 		return err
 	}
 	if !report.Passed() {
-		return checksFailed(fmt.Errorf("soak failed: %d acknowledged writes lost, unhealed: %v", report.Writes.Lost, report.Unhealed))
+		return checksFailed(fmt.Errorf("soak failed: %d acknowledged writes lost (%d unexplained, %d in the known window), unhealed: %v",
+			report.Writes.Lost, report.LostUnexplained, report.LostKnownWindow, report.Unhealed))
 	}
 	return nil
 }
@@ -182,10 +188,10 @@ func writeSoakReport(stdout io.Writer, o soakOptions, r soak.Report) error {
 
 func printSoak(w io.Writer, r soak.Report) error {
 	fmt.Fprintf(w, "soak: seed %d, %s, %d faults\n", r.Seed, r.Duration.Round(time.Second), len(r.Faults))
-	fmt.Fprintf(w, "availability %.4f%% of 10 ms write slots; writes %d acknowledged, %d failed, %d LOST; reads %d ok, %d failed; at most %d master(s) at once\n",
-		100*r.Availability, r.Writes.Acked, r.Writes.Failed, r.Writes.Lost, r.Reads.OK, r.Reads.Failed, r.MastersSeenAtOnce)
+	fmt.Fprintf(w, "availability %.4f%% of 10 ms write slots; writes %d acknowledged, %d failed, %d LOST (%d in the known window, %d unexplained); reads %d ok, %d failed; at most %d master(s) at once\n",
+		100*r.Availability, r.Writes.Acked, r.Writes.Failed, r.Writes.Lost, r.LostKnownWindow, r.LostUnexplained, r.Reads.OK, r.Reads.Failed, r.MastersSeenAtOnce)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FAULT\tCOUNT\tOVERLAPPED\tOUTAGE P50\tP99\tMAX\tTO HEALTH P50\tMAX")
+	fmt.Fprintln(tw, "FAULT\tCOUNT\tOVERLAPPED\tHEALED MID-FAILOVER\tOUTAGE P50\tP99\tMAX\tTO HEALTH P50\tMAX\tLOST\tOF THEM KNOWN WINDOW")
 	kinds := make([]string, 0, len(r.PerKind))
 	for k := range r.PerKind {
 		kinds = append(kinds, k)
@@ -197,7 +203,8 @@ func printSoak(w io.Writer, r soak.Report) error {
 		if f.Count > f.Overlapped {
 			health, healthMax = ms(f.HealthP50), ms(f.HealthMax)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", k, f.Count, f.Overlapped, ms(f.OutageP50), ms(f.OutageP99), ms(f.OutageMax), health, healthMax)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", k, f.Count, f.Overlapped, f.HealedMidFailover,
+			ms(f.OutageP50), ms(f.OutageP99), ms(f.OutageMax), health, healthMax, f.Lost, f.LostKnownWindow)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -13,18 +13,21 @@ import (
 )
 
 // SoakKinds are the Docker faults a soak draws from: the matrix's single
-// faults, each healed when the schedule says, master faults outside a
-// failover in progress (see soak.Kind.Master). Excluded by design: two
-// sentinels down at once (quorum 2 of 3 is lost, so no failover can be
-// authorized and writes stop until a sentinel returns: a wait, not a test),
-// and two faults in force at once (a fault may start while the previous one
-// heals, never before it is healed). restart-all takes every process down,
-// so nothing overlaps it.
+// faults, each healed when its hold is up (a master fault possibly while its
+// failover is under way: see soak.Kind.Master). crash-restart and data-loss
+// bring the master back at once, before any failover (their hold only delays
+// the next fault). Excluded by design: two sentinels down at once (quorum 2
+// of 3 is lost, so no failover can be authorized and writes stop until a
+// sentinel returns: a wait, not a test), and two faults in force at once (a
+// fault may start while the previous one heals, never before it is healed).
+// restart-all takes every process down, so nothing overlaps it.
 func SoakKinds(env Env) []soak.Kind {
 	faults := dockerhost.ClusterFaults{Host: env.Host, Cluster: env.Cluster}
 	var nextSentinel atomic.Int64
 	return []soak.Kind{
-		{Name: "kill", MayOverlap: true, Master: true, MustFailOver: true, Fault: verify.CrashFault(faults)},
+		{Name: "kill", MayOverlap: true, Master: true, Fault: verify.CrashFault(faults)},
+		{Name: "crash-restart", MayOverlap: true, Master: true, Fault: verify.CrashRestartFault(faults)},
+		{Name: "data-loss", MayOverlap: true, Master: true, Fault: verify.DataLossFault(faults)},
 		{Name: "pause", MayOverlap: true, Master: true, Fault: containerFault("pause", verify.FailoverAllowed, 0, faults, env.Host.Pause, env.Host.Unpause)},
 		{Name: "partition", MayOverlap: true, Master: true, Fault: containerFault("partition", verify.FailoverAllowed, 0, faults,
 			func(ctx context.Context, c string) error { return env.Host.Disconnect(ctx, env.Network, c) },

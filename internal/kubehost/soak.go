@@ -15,25 +15,27 @@ import (
 )
 
 // SoakKinds are the Kubernetes faults a soak draws from: the master's pod
-// deleted as a drain does (pre-stop handover), the master's pod deleted with
-// no grace period (a crash: no handover, Sentinel must fail over), and every
-// pod deleted at once. Each heal waits for the replacement pods to be Ready.
-// A crashed pod cannot be held down (its StatefulSet recreates it under the
-// same name at once), so pod-crash is the production crash: whether Sentinel
-// fails over depends on how fast the pod is back against down-after.
-// Not here: killing the container in place (SIGKILL to a container's PID 1
-// from inside it is ignored by the kernel, and the image has no debug
-// command to crash Redis with).
+// deleted as a drain does (pre-stop handover), the master's container
+// killed and restarted in place by the kubelet (a crash: no handover; see
+// CrashRestart for why a grace-0 deletion is not one), the master's claim
+// and pod lost with it (back on an empty claim), and every pod deleted at
+// once. Each heal waits for the pods to be Ready. A crashed container cannot
+// be held down, so whether Sentinel fails over depends on the master guard
+// (render's masterGuard): back before down-after, it must not serve.
 func SoakKinds(h *Host, within time.Duration) []soak.Kind {
 	return []soak.Kind{
 		{Name: "pod-delete", MayOverlap: true, Fault: PodDeleteFault(h, within)},
-		{Name: "pod-crash", MayOverlap: true, Fault: verify.Fault{Name: "pod-crash", Inject: func(ctx context.Context, master string) (verify.FaultHandle, error) {
+		{Name: "pod-crash", MayOverlap: true, Master: true, Fault: verify.CrashRestartFault(h)},
+		{Name: "pod-data-loss", MayOverlap: true, Master: true, Fault: verify.Fault{Name: "pod-data-loss", Inject: func(ctx context.Context, master string) (verify.FaultHandle, error) {
 			pod := PodOf(master)
-			uid, err := h.deleteNow(ctx, pod)
-			if err != nil {
+			old, err := h.Pod(ctx, pod)
+			if err != nil || old == nil {
+				return nil, fmt.Errorf("pod %s/%s: %w", h.Namespace, pod, err)
+			}
+			if err := h.LoseData(ctx, master); err != nil {
 				return nil, err
 			}
-			return verify.FaultFuncs{OnHeal: func(ctx context.Context) error { return h.WaitReplaced(ctx, pod, uid, within) }}, nil
+			return verify.FaultFuncs{OnHeal: func(ctx context.Context) error { return h.WaitReplaced(ctx, pod, old.UID, within) }}, nil
 		}}},
 		{Name: "all-pods-deleted", Fault: verify.Fault{Name: "all-pods-deleted", Inject: func(ctx context.Context, _ string) (verify.FaultHandle, error) {
 			old, err := h.deleteAll(ctx)

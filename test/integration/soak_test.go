@@ -28,7 +28,7 @@ func TestSoak_ShortFixedSeed(t *testing.T) {
 	defer cancel()
 	_, _, checker, env := securedStack(t, ctx, 8)
 	kinds := faultmatrix.SoakKinds(env)
-	opts := soak.Options{Duration: 3 * time.Minute, Seed: soakSeed, WaitReplicas: 1, HoldMax: 8 * time.Second, DownAfter: env.DownAfter,
+	opts := soak.Options{Duration: 3 * time.Minute, Seed: soakSeed, WaitReplicas: 1, HoldMax: 8 * time.Second,
 		Progress: func(m string) { t.Log(m) }}
 	plan := soak.Plan(soakSeed, kinds, opts.Duration, opts)
 	report, err := soak.Run(ctx, checker, kinds, plan, opts)
@@ -39,11 +39,11 @@ func TestSoak_ShortFixedSeed(t *testing.T) {
 		report.Seed, len(report.Faults), report.Duration.Round(time.Second), 100*report.Availability, report.Writes.Acked,
 		report.Writes.Failed, report.Writes.Lost, report.Reads.OK, report.Reads.OK+report.Reads.Failed, report.MastersSeenAtOnce)
 	for kind, f := range report.PerKind {
-		t.Logf("  %-14s ×%d (overlapped %d): outage p50 %s p99 %s max %s, to health p50 %s max %s", kind, f.Count, f.Overlapped,
-			f.OutageP50, f.OutageP99, f.OutageMax, f.HealthP50, f.HealthMax)
+		t.Logf("  %-14s ×%d (overlapped %d, healed mid-failover %d): outage p50 %s p99 %s max %s, to health p50 %s max %s, lost %d (known window %d)",
+			kind, f.Count, f.Overlapped, f.HealedMidFailover, f.OutageP50, f.OutageP99, f.OutageMax, f.HealthP50, f.HealthMax, f.Lost, f.LostKnownWindow)
 	}
 	if !report.Passed() {
-		t.Fatalf("soak failed: %d acknowledged writes lost, unhealed %v", report.Writes.Lost, report.Unhealed)
+		t.Fatalf("soak failed: %d acknowledged writes lost (%d unexplained), unhealed %v", report.Writes.Lost, report.LostUnexplained, report.Unhealed)
 	}
 	if len(report.Faults) < 8 || report.Writes.Acked == 0 || report.Reads.OK == 0 {
 		t.Fatalf("soak ran %d faults, %d acked writes, %d reads: too little to judge", len(report.Faults), report.Writes.Acked, report.Reads.OK)
