@@ -19,7 +19,7 @@ type Options struct {
 	HealAllowance time.Duration
 	// HealDeadline bounds the wait for full health after a heal; past it the
 	// state counts as never healed and the soak fails.
-	HealDeadline time.Duration
+	HealDeadline  time.Duration
 	WriteInterval time.Duration
 	WaitReplicas  int
 	// Strict fails the soak on any lost write, those in Sentinel's known

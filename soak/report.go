@@ -23,8 +23,8 @@ type Report struct {
 	LostUnexplained int `json:"lostUnexplained"`
 	// Strict (Options.Strict): any lost write fails the soak, known window
 	// included.
-	Strict bool `json:"strict"`
-	Reads        verify.ReadReport  `json:"reads"`
+	Strict bool              `json:"strict"`
+	Reads  verify.ReadReport `json:"reads"`
 	// MastersSeenAtOnce is the most nodes claiming master at one sample. A
 	// paused or partitioned master still claims it when it comes back, until
 	// Sentinel converts it: 2 is expected after those faults and is reported,

@@ -35,11 +35,14 @@ const (
 // replicas, before any failover would take acknowledged writes with it. So
 // before serving it asks the other data nodes, and counts as holding data it
 // would overwrite: with its own disk empty, any node with data; with its own
-// data, a replica that followed it (its AOF may lack what that replica
-// acknowledged: everysec syncs once a second, and a slow disk postpones even
-// the write); with an AOF fsynced on every write (appendfsync always), which
-// holds everything its replicas hold, none, unless a failover is already
-// under way. A node claiming master always counts. If any node holds such
+// data, a replica that followed it until it went down (its AOF may lack what
+// that replica acknowledged: everysec syncs once a second, and a slow disk
+// postpones even the write); with an AOF fsynced on every write (appendfsync
+// always), which holds everything its replicas hold, none, unless a failover
+// is already under way. A node claiming master always counts. A replica that
+// restarted too (replication offset 0: Redis does not restore it from an
+// AOF) does not: Sentinel could not tell which of several such replicas is
+// most advanced, while this node executed every write any of them holds. If any node holds such
 // data it does not start Redis but waits for the sentinels to fail over
 // (they see it down, as after a crash, and promote the most advanced
 // replica), then follows the new master. If no failover comes within the
@@ -89,7 +92,7 @@ func masterGuard(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		`      [ "$(field loading)" = 1 ] || [ "$keys" -gt 0 ] || continue`,
 		`      role=$(field role) upstream="$(field master_host) $(field master_port)" offset=$(field master_repl_offset)`,
 		"      case $own in",
-		`        present) [ "$role" = master ] || [ "$upstream" = "$self" ] || continue ;;`,
+		`        present) [ "$role" = master ] || { [ "$upstream" = "$self" ] && [ "${offset:-0}" -gt 0 ]; } || continue ;;`,
 		`        complete) [ "$role" = master ] || [ -n "$underway" ] || continue ;;`,
 		"      esac",
 		`      holders="$holders $1:$2 ($role, $keys keys, offset ${offset:-0})"`,

@@ -16,7 +16,7 @@ import (
 
 // soakSeed fixes CI's schedule: every run replays the same faults, holds,
 // gaps and overlaps.
-const soakSeed = 20261202
+const soakSeed = 20261211
 
 // TestSoak_ShortFixedSeed is CI's soak: three minutes of the seeded random
 // schedule over every Docker fault kind, on the secured profile (ACL, TLS,
@@ -52,7 +52,7 @@ func TestSoak_ShortFixedSeed(t *testing.T) {
 	if dir := os.Getenv("REDIS_SENTINEL_SOAK_PLOT_DIR"); dir != "" {
 		picture = filepath.Join(dir, "soak-ci.svg")
 	}
-	if err := drillplot.Write(report.Timeline, "CI soak, seed 20261202", picture); err != nil {
+	if err := drillplot.Write(report.Timeline, "CI soak, seed 20261211", picture); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(picture)
