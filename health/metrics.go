@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/platform-team/redis-sentinel/verify"
 )
 
 // ClusterInfo is what the monitor knows about the cluster from its stack:
@@ -42,6 +44,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	e.gauge("quorum", "Configured Sentinel quorum.", float64(r.Quorum))
 	if r.Master != "" {
 		e.gauge("master", "1 for the address every sentinel names as master.", 1, "address", r.Master)
+		for _, n := range s.Nodes {
+			if n.Up && n.Addr == r.Master {
+				e.gauge("master_keys", "Keys in the agreed master's dataset: a sharp drop is data lost (RedisSentinelDatasetShrank).", float64(verify.DatasetKeys(n.Info)))
+			}
+		}
 	}
 	e.counter("failovers_seen_total", "+switch-master events seen since the monitor started.", float64(s.Failovers))
 	if s.LastFailover != nil {
@@ -77,6 +84,7 @@ func collectNodes(e emitter, nodes []NodeStats) {
 		gauge("connected_clients", "Client connections.", "connected_clients")
 		gauge("connected_replicas", "Replicas connected to this node.", "connected_slaves")
 		gauge("used_memory_bytes", "Memory allocated by Redis.", "used_memory")
+		e.gauge("node_keys", "Keys in the node's dataset (every database).", float64(verify.DatasetKeys(i)), "node", n.Addr)
 		gauge("maxmemory_bytes", "maxmemory (0: unlimited).", "maxmemory")
 		gauge("ops_per_second", "Commands processed per second (instantaneous).", "instantaneous_ops_per_sec")
 		counter("keyspace_hits_total", "Successful key lookups.", "keyspace_hits")

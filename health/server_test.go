@@ -90,7 +90,7 @@ func TestServe_FollowsFailover(t *testing.T) {
 		return h.Redis.Master, code == http.StatusOK && h.Redis.Healthy && h.Redis.Master == old
 	})
 	_, h := health200(t, url)
-	if h.Redis.ReplicasOnline != 2 || h.Redis.Sentinels != 3 || h.Redis.Quorum != 2 || len(h.Redis.Checks) != 9 {
+	if h.Redis.ReplicasOnline != 2 || h.Redis.Sentinels != 3 || h.Redis.Quorum != 2 || len(h.Redis.Checks) != 10 {
 		t.Fatalf("verdict %+v", h.Redis)
 	}
 

@@ -27,11 +27,11 @@ var knownMetrics = []string{
 	"redis_sentinel_sentinels_reachable", "redis_sentinel_quorum", "redis_sentinel_master",
 	"redis_sentinel_failovers_seen_total", "redis_sentinel_last_failover_timestamp_seconds",
 	"redis_sentinel_check_duration_seconds", "redis_sentinel_expected_replicas",
-	"redis_sentinel_expected_sentinels", "redis_sentinel_min_replicas_to_write",
+	"redis_sentinel_expected_sentinels", "redis_sentinel_min_replicas_to_write", "redis_sentinel_master_keys",
 	// per data node
 	"redis_sentinel_node_up", "redis_sentinel_node_is_master", "redis_sentinel_node_uptime_seconds",
 	"redis_sentinel_node_connected_clients", "redis_sentinel_node_connected_replicas",
-	"redis_sentinel_node_used_memory_bytes", "redis_sentinel_node_maxmemory_bytes",
+	"redis_sentinel_node_used_memory_bytes", "redis_sentinel_node_maxmemory_bytes", "redis_sentinel_node_keys",
 	"redis_sentinel_node_ops_per_second", "redis_sentinel_node_keyspace_hits_total",
 	"redis_sentinel_node_keyspace_misses_total", "redis_sentinel_node_evicted_keys_total",
 	"redis_sentinel_node_expired_keys_total", "redis_sentinel_node_replication_offset",

@@ -118,6 +118,7 @@ func (c *Checker) Check(ctx context.Context) Report {
 	timed(func() Result { return checkMasterRole(master, nodes) })
 	timed(func() Result { return checkSingleMaster(master, nodes) })
 	timed(func() Result { return checkReplication(master, nodes, t.Expect.Replicas, t.Expect.MaxReplicationLag) })
+	timed(func() Result { return checkDataSafety(master, nodes) })
 	timed(func() Result { return checkPeers(views, t.Expect.Replicas) })
 	timed(func() Result { return checkQuorum(views) })
 	if t.Expect.Timers != nil {

@@ -70,8 +70,8 @@ func TestCheck_NativeCluster(t *testing.T) {
 		if r.Master != c.Layout.Nodes[cluster.InitialMaster].String() || r.SentinelsAnswered != 3 {
 			t.Fatalf("master %s, %d sentinels answered", r.Master, r.SentinelsAnswered)
 		}
-		if len(r.Results) != 9 {
-			t.Fatalf("%d checks ran, want 9", len(r.Results))
+		if len(r.Results) != 10 {
+			t.Fatalf("%d checks ran, want 10", len(r.Results))
 		}
 	})
 	t.Run("wrong password is a connection-level failure", func(t *testing.T) {

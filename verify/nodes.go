@@ -14,16 +14,17 @@ import (
 type nodeView struct {
 	Addr string
 	Role string            // master, slave, or "" when unreachable
-	Info map[string]string // INFO replication
+	Info map[string]string // INFO replication, server and keyspace
 	Err  error
 }
 
-// observeNode asks one data node for its replication state.
+// observeNode asks one data node for its replication state, uptime and
+// dataset size.
 func observeNode(ctx context.Context, addr string, c *redis.Client) nodeView {
 	v := nodeView{Addr: addr}
-	text, err := c.Info(ctx, "replication").Result()
+	text, err := c.Info(ctx, "replication", "server", "keyspace").Result()
 	if err != nil {
-		v.Err = fmt.Errorf("node %s: info replication: %w", addr, err)
+		v.Err = fmt.Errorf("node %s: info: %w", addr, err)
 		return v
 	}
 	v.Info = ParseInfo(text)
