@@ -55,12 +55,7 @@ func masterGuard(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 	if s.Mode != cluster.ModeSentinel {
 		return ":"
 	}
-	var others []cluster.Endpoint
-	for j, n := range l.Nodes {
-		if j != i {
-			others = append(others, n)
-		}
-	}
+	others := otherNodes(l, i)
 	complete := ":"
 	if s.Persistence.AppendOnlyEnabled() && s.Persistence.AppendFsync == "always" {
 		complete = fmt.Sprintf(`  [ "$own" = present ] && [ -s "%s/%s" ] && own=complete`, p.DataDir, aofManifest)

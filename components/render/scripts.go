@@ -88,8 +88,9 @@ func SettingsScript(s cluster.Spec, l cluster.Layout) string {
 		}
 		for _, e := range l.Sentinels {
 			b.WriteString(lines(fmt.Sprintf(
-				"apply %s %d OK SENTINEL SET %s down-after-milliseconds %d failover-timeout %d parallel-syncs %d",
-				e.Host, e.Port, s.MasterName, t.DownAfterMilliseconds, t.FailoverTimeoutMilliseconds, t.ParallelSyncs)))
+				"apply %s %d OK SENTINEL SET %s %s %d %s %d %s %d", e.Host, e.Port, s.MasterName,
+				LiveSentinelSettings[0], t.DownAfterMilliseconds, LiveSentinelSettings[1], t.FailoverTimeoutMilliseconds,
+				LiveSentinelSettings[2], t.ParallelSyncs)))
 		}
 	}
 	b.WriteString(lines("echo settings applied"))

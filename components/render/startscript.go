@@ -54,7 +54,8 @@ var ContainerStartPaths = StartPaths{
 // the master guard first (masterGuard): it never serves as master over
 // replicas holding data it lacks. Settings applied live
 // (LiveNodeSettings) are carried over from the previous live config, so a
-// restart keeps them until the settings job runs again.
+// restart keeps them until the settings job runs again; a node without one
+// (a new disk) takes them from a peer (nodeLiveSettings).
 func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 	self := l.Nodes[i]
 	return lines(
@@ -77,7 +78,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		"fi",
 		strings.TrimSuffix(masterGuard(s, l, i, p), "\n"),
 		`{ grep -v '^replicaof ' "$bootstrap"; cat "$auth"; } >"$conf.next"`,
-		fmt.Sprintf(`[ -f "$conf" ] && grep -E '^(%s) ' "$conf" >>"$conf.next"`, strings.Join(LiveNodeSettings, "|")),
+		strings.TrimSuffix(nodeLiveSettings(l, i), "\n"),
 		`[ "$master" = "$self" ] || echo "replicaof $master" >>"$conf.next"`,
 		`mv "$conf.next" "$conf"`,
 		`echo "start: following master $master (from $source)"`,
@@ -147,6 +148,7 @@ else
   source=bootstrap
 fi`, s.MasterName, s.MasterName, s.Quorum),
 		`cat "$auth" >>"$conf.next"`,
+		strings.TrimSuffix(sentinelLiveSettings(s, peers), "\n"),
 		`mv "$conf.next" "$conf"`,
 		`echo "start: monitoring master ${master:-from bootstrap} (from $source)"`,
 		copyTLS(s, p),
