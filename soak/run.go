@@ -98,7 +98,7 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 		}
 	}
 	// The last fault's heal must also end in full health.
-	if n := len(runs); n > 0 && runs[n-1].Overlap && len(unhealed) == 0 {
+	if n := len(runs); n > 0 && runs[n-1].Overlap && len(unhealed) == 0 && ctx.Err() == nil {
 		if _, err := awaitHealth(ctx, checker, o.HealDeadline); err != nil {
 			unhealed = append(unhealed, "after the last fault: "+err.Error())
 		}
