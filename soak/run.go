@@ -27,16 +27,19 @@ type FaultRun struct {
 	TimeToHealth time.Duration `json:"timeToHealthNs"`
 	// HealedMidFailover: a master fault healed while a failover was under
 	// way (a sentinel flagged the master down or in failover, or the
-	// sentinels disagreed). A replica not yet told to follow the new master
-	// can then acknowledge (WAIT) writes the healed master takes, and drop
-	// them when it is reconfigured: Sentinel's asynchronous-replication
-	// window, which WAIT on every replica or min-replicas-to-write =
-	// replicas closes.
+	// sentinels disagreed). MastersAtOnce is the most nodes claiming master
+	// at one sample from the fault until the losses were counted. Either way
+	// an old master took writes while the sentinels promoted another: a
+	// replica not yet told to follow the new master acknowledges them (WAIT)
+	// and drops them when it is reconfigured. That is Sentinel's
+	// asynchronous-replication window, which WAIT on every replica or
+	// min-replicas-to-write = replicas closes.
 	HealedMidFailover bool `json:"healedMidFailover"`
+	MastersAtOnce     int  `json:"mastersAtOnce"`
 	// LostBy counts acknowledged writes found missing once this fault
 	// healed (and not before): what it cost, with faults that overlapped
 	// it. LossWindow names the mechanism: LossKnownWindow when one of them
-	// healed mid-failover, else LossUnexplained.
+	// healed mid-failover or saw two masters at once, else LossUnexplained.
 	LostBy     int    `json:"lostBy"`
 	LossWindow string `json:"lossWindow,omitempty"`
 	Err        string `json:"error,omitempty"`
@@ -44,7 +47,7 @@ type FaultRun struct {
 
 // Loss mechanisms (FaultRun.LossWindow).
 const (
-	LossKnownWindow = "known window: a master healed mid-failover (asynchronous replication)"
+	LossKnownWindow = "known window: an old master took writes while another was promoted (asynchronous replication)"
 	LossUnexplained = "unexplained"
 )
 
@@ -64,7 +67,7 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 	start := time.Now()
 	var runs []FaultRun
 	var unhealed []string
-	lostSoFar, midFailover := 0, false
+	lostSoFar, window := 0, false
 	for i, p := range plan {
 		if time.Since(start) >= o.Duration || ctx.Err() != nil {
 			break
@@ -74,14 +77,15 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 			return Report{}, fmt.Errorf("soak: plan names unknown fault %q", p.Kind)
 		}
 		run := runOne(ctx, checker, rec, kind, p, start, o)
+		run.MastersAtOnce = rec.MostMastersSince(start.Add(run.At))
 		// Losses are counted once the cluster is healthy again, so they
 		// belong to this fault and to those that overlapped it.
-		midFailover = midFailover || run.HealedMidFailover
+		window = window || run.HealedMidFailover || run.MastersAtOnce > 1
 		if !p.Overlap && run.Err == "" {
 			if lost, err := rec.Lost(ctx); err == nil {
 				run.LostBy, lostSoFar = lost-lostSoFar, lost
-				run.LossWindow = lossWindow(run.LostBy, midFailover)
-				midFailover = false
+				run.LossWindow = lossWindow(run.LostBy, window)
+				window = false
 			}
 		}
 		runs = append(runs, run)
@@ -202,12 +206,13 @@ func describe(r FaultRun) string {
 	}
 }
 
-// lossWindow names the mechanism of lost writes ("" for none).
-func lossWindow(lost int, healedMidFailover bool) string {
+// lossWindow names the mechanism of lost writes ("" for none): known when
+// an old master took writes while another was promoted.
+func lossWindow(lost int, twoMasters bool) string {
 	switch {
 	case lost == 0:
 		return ""
-	case healedMidFailover:
+	case twoMasters:
 		return LossKnownWindow
 	default:
 		return LossUnexplained

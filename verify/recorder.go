@@ -49,6 +49,19 @@ func (r *Recorder) Writes() []WriteSample { return r.w.writeSamples() }
 // writer keeps running: only writes acknowledged before the read count.
 func (r *Recorder) Lost(ctx context.Context) (int, error) { return r.w.lostBefore(ctx, time.Now()) }
 
+// MostMastersSince is the most data nodes seen claiming master at one
+// sample since t: 2 or more means an old master took writes while the
+// sentinels promoted another.
+func (r *Recorder) MostMastersSince(t time.Time) int {
+	most := 0
+	for _, s := range r.roles.masterSamples() {
+		if !s.At.Before(t) {
+			most = max(most, len(s.Masters))
+		}
+	}
+	return most
+}
+
 // Stop stops every instrument, counts acknowledged writes missing on the
 // current master, removes the writer's key, and returns what was recorded.
 func (r *Recorder) Stop(ctx context.Context) (WriteReport, ReadReport, Timeline, int, error) {
