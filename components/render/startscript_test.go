@@ -226,13 +226,27 @@ func TestSentinelStartScript_MonitorsTheCurrentMaster(t *testing.T) {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	})
-	t.Run("a restarted sentinel keeps its own config", func(t *testing.T) {
+	t.Run("a restarted sentinel keeps its own config, newer than its peers'", func(t *testing.T) {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "sentinel.conf"), []byte("sentinel monitor mymaster 10.0.0.9 1 2\n"), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "sentinel.conf"), []byte("sentinel monitor mymaster 10.0.0.9 1 2\nsentinel config-epoch mymaster 999\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if got := monitorLine(t, c, 0, dir); got != "sentinel monitor mymaster 10.0.0.9 1 2" {
 			t.Fatalf("existing config rewritten: %q", got)
+		}
+	})
+	t.Run("a restarted sentinel left on a stale master at its peers' epoch takes theirs", func(t *testing.T) {
+		dir := t.TempDir()
+		stale := "sentinel monitor mymaster " + hostPort(c.Layout.Nodes[0]) + " 2\nsentinel config-epoch mymaster 1\n" +
+			"sentinel known-replica mymaster " + newMaster + "\n"
+		if err := os.WriteFile(filepath.Join(dir, "sentinel.conf"), []byte(stale), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := monitorLine(t, c, 0, dir); got != want {
+			t.Fatalf("got %q, want its peers' %q", got, want)
+		}
+		if conf, _ := os.ReadFile(filepath.Join(dir, "sentinel.conf")); strings.Contains(string(conf), "known-replica mymaster "+newMaster+"\n") {
+			t.Errorf("the new master is still listed as a replica:\n%s", conf)
 		}
 	})
 	for i := range c.Spec.Sentinels {
