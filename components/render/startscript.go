@@ -117,6 +117,7 @@ func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) 
 		`if [ -f "$conf" ]; then`,
 		fmt.Sprintf(`  { grep -Ev '%s' "$conf"; cat "$auth"; } >"$conf.next" && mv "$conf.next" "$conf"`, authLinePattern),
 		strings.TrimSuffix(sentinelRejoin(s, peers), "\n"),
+		strings.TrimSuffix(sentinelAwaitMaster(s), "\n"),
 		copyTLS(s, p),
 		"  exec "+p.Exec,
 		"fi",

@@ -228,11 +228,17 @@ func TestSentinelStartScript_MonitorsTheCurrentMaster(t *testing.T) {
 	})
 	t.Run("a restarted sentinel keeps its own config, newer than its peers'", func(t *testing.T) {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "sentinel.conf"), []byte("sentinel monitor mymaster 10.0.0.9 1 2\nsentinel config-epoch mymaster 999\n"), 0o600); err != nil {
+		conf := "sentinel monitor mymaster 10.0.0.9 1 2\nsentinel config-epoch mymaster 999\nsentinel down-after-milliseconds mymaster 1000\n"
+		if err := os.WriteFile(filepath.Join(dir, "sentinel.conf"), []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		start := time.Now()
 		if got := monitorLine(t, c, 0, dir); got != "sentinel monitor mymaster 10.0.0.9 1 2" {
 			t.Fatalf("existing config rewritten: %q", got)
+		}
+		// Its master does not answer: it waits twice its down-after, then starts.
+		if took := time.Since(start); took < time.Second || took > 5*time.Second {
+			t.Errorf("started after %s, want about 2 s (twice down-after) for a master that does not answer", took)
 		}
 	})
 	t.Run("a restarted sentinel left on a stale master at its peers' epoch takes theirs", func(t *testing.T) {
@@ -280,7 +286,8 @@ func TestSentinelStartScript_RestartSwapsCredentials(t *testing.T) {
 	paths := sentinelTestPaths(t.TempDir())
 	rewritten := "port 26379\nrequirepass \"old-password\"\nsentinel sentinel-pass old-password\n" +
 		"sentinel monitor mymaster 172.28.0.1 16381 2\nsentinel auth-pass mymaster old-password\n" +
-		"user default on #0123abcd ~* &* +@all\nsentinel known-replica mymaster 172.28.0.1 16379\n"
+		"user default on #0123abcd ~* &* +@all\nsentinel known-replica mymaster 172.28.0.1 16379\n" +
+		"sentinel down-after-milliseconds mymaster 500\n" // its master does not answer here: wait 1 s, not 10
 	for path, content := range map[string]string{
 		paths.Conf: rewritten, paths.AuthConf: render.SentinelAuthConf(s), paths.PasswordFile: s.Password,
 		paths.BootstrapConf: render.SentinelConf(s, l, 0),
