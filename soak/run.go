@@ -67,7 +67,7 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 	start := time.Now()
 	var runs []FaultRun
 	var unhealed []string
-	lostSoFar, window := 0, false
+	lostSoFar, group := 0, []int{}
 	for i, p := range plan {
 		if time.Since(start) >= o.Duration || ctx.Err() != nil {
 			break
@@ -78,18 +78,20 @@ func Run(ctx context.Context, checker *verify.Checker, kinds []Kind, plan []Plan
 		}
 		run := runOne(ctx, checker, rec, kind, p, start, o)
 		run.MastersAtOnce = rec.MostMastersSince(start.Add(run.At))
-		// Losses are counted once the cluster is healthy again, so they
-		// belong to this fault and to those that overlapped it.
-		window = window || run.HealedMidFailover || run.MastersAtOnce > 1
+		runs = append(runs, run)
+		group = append(group, len(runs)-1)
+		o.Progress(fmt.Sprintf("%4d  %-14s hold %-6s %s", i+1, p.Kind, p.Hold.Round(100*time.Millisecond), describe(run)))
+		// Losses are counted once the cluster is healthy again: they belong
+		// to this fault and to those that overlapped it.
 		if !p.Overlap && run.Err == "" {
 			if lost, err := rec.Lost(ctx); err == nil {
-				run.LostBy, lostSoFar = lost-lostSoFar, lost
-				run.LossWindow = lossWindow(run.LostBy, window)
-				window = false
+				if n := lost - lostSoFar; n > 0 {
+					j := attributeLoss(runs, group, n)
+					o.Progress(fmt.Sprintf("      %d ACKNOWLEDGED WRITES LOST, after fault %d (%s): %s", n, j+1, runs[j].Kind, runs[j].LossWindow))
+				}
+				lostSoFar, group = lost, group[:0]
 			}
 		}
-		runs = append(runs, run)
-		o.Progress(fmt.Sprintf("%4d  %-14s hold %-6s %s", i+1, p.Kind, p.Hold.Round(100*time.Millisecond), describe(run)))
 		if run.Err != "" {
 			unhealed = append(unhealed, fmt.Sprintf("%s at +%s: %s", run.Kind, run.At.Round(time.Second), run.Err))
 			break
@@ -199,11 +201,24 @@ func describe(r FaultRun) string {
 		return "FAILED: " + r.Err
 	case r.Overlap:
 		return fmt.Sprintf("master %s → %s, next fault injected while healing", r.MasterBefore, r.MasterAfter)
-	case r.LostBy > 0:
-		return fmt.Sprintf("master %s → %s, healthy %s after the heal, %d ACKNOWLEDGED WRITES LOST (%s)", r.MasterBefore, r.MasterAfter, r.TimeToHealth.Round(10*time.Millisecond), r.LostBy, r.LossWindow)
 	default:
 		return fmt.Sprintf("master %s → %s, healthy %s after the heal", r.MasterBefore, r.MasterAfter, r.TimeToHealth.Round(10*time.Millisecond))
 	}
+}
+
+// attributeLoss charges n lost writes to one run of group (faults that
+// overlapped each other, counted together): the first in which an old master
+// took writes while another was promoted, else the last. It returns its index.
+func attributeLoss(runs []FaultRun, group []int, n int) int {
+	j, window := group[len(group)-1], false
+	for _, g := range group {
+		if runs[g].HealedMidFailover || runs[g].MastersAtOnce > 1 {
+			j, window = g, true
+			break
+		}
+	}
+	runs[j].LostBy, runs[j].LossWindow = n, lossWindow(n, window)
+	return j
 }
 
 // lossWindow names the mechanism of lost writes ("" for none): known when

@@ -94,3 +94,14 @@ func TestReport_LossesByMechanism(t *testing.T) {
 		t.Errorf("unexplained %d, passed %v; want 3, false", unexplained.LostUnexplained, unexplained.Passed())
 	}
 }
+
+func TestAttributeLoss_ToTheFaultThatSawTwoMasters(t *testing.T) {
+	runs := []FaultRun{{Kind: "partition", Overlap: true, MastersAtOnce: 2}, {Kind: "crash-restart", MastersAtOnce: 1}}
+	if j := attributeLoss(runs, []int{0, 1}, 91); j != 0 || runs[0].LostBy != 91 || runs[0].LossWindow != LossKnownWindow || runs[1].LostBy != 0 {
+		t.Errorf("charged to %d: %+v", j, runs)
+	}
+	plain := []FaultRun{{Kind: "kill"}, {Kind: "restart-all"}}
+	if j := attributeLoss(plain, []int{0, 1}, 4); j != 1 || plain[1].LossWindow != LossUnexplained {
+		t.Errorf("charged to %d: %+v", j, plain)
+	}
+}
