@@ -43,12 +43,38 @@ func RedisAuthConf(s cluster.Spec) string {
 	)
 }
 
-// appCommands is the app user's rules on data nodes: every data command, no
-// @admin or @dangerous ones (CONFIG, SHUTDOWN, FLUSHALL, DEBUG, REPLICAOF, ACL,
-// KEYS, MONITOR, CLIENT KILL ...), except two read-only ones that client
-// libraries and health checks send: INFO (ioredis's ready check, redis-py's
-// health probes, anyone's "is it loading / what role") and ROLE.
-const appCommands = "~* &* +@all -@admin -@dangerous +info +role"
+// appCommands is the app user's rules on data nodes: every key, every
+// channel but Sentinel's (appChannels), every data command, no @admin or
+// @dangerous ones (CONFIG, SHUTDOWN, FLUSHALL, DEBUG, REPLICAOF, ACL, KEYS,
+// MONITOR, CLIENT KILL ...), except two read-only ones that client libraries
+// and health checks send: INFO (ioredis's ready check, redis-py's health
+// probes, anyone's "is it loading / what role") and ROLE.
+var appCommands = "~* " + appChannels() + " +@all -@admin -@dangerous +info +role"
+
+// sentinelChannelPrefix prefixes the channels sentinels talk on through the
+// data nodes (__sentinel__:hello).
+const sentinelChannelPrefix = "__sentinel__:"
+
+// appChannels grants every channel that does not start with
+// sentinelChannelPrefix. Sentinels take a hello published there with a
+// higher config epoch as the new truth: one PUBLISH by a client with `&*`
+// moved the master of every sentinel to an address of its choosing (and a
+// subscriber reads every sentinel's address and run ID). Redis ACL has no
+// "all channels but": the complement of the prefix is its proper prefixes,
+// literally, and for each position the prefix up to it followed by any other
+// character ([^c]) and anything. PSUBSCRIBE patterns are checked literally
+// against these, so an app that pattern-subscribes needs its patterns added.
+func appChannels() string {
+	var rules []string
+	p := sentinelChannelPrefix
+	for k := 0; k < len(p); k++ {
+		if k > 0 {
+			rules = append(rules, "&"+p[:k])
+		}
+		rules = append(rules, "&"+p[:k]+"[^"+p[k:k+1]+"]*")
+	}
+	return strings.Join(rules, " ")
+}
 
 // monitorNodeCommands let the monitor read every node's INFO and ROLE and
 // write, read and expire its round-trip keys, and only those keys: no
