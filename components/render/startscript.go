@@ -62,6 +62,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		"#!/bin/sh",
 		fmt.Sprintf("# %s: decides the node's role, then starts Redis. Rendered by redis-sentinel.", s.NodeName(i)),
 		"set -u",
+		startUmask,
 		"bootstrap="+p.BootstrapConf,
 		"conf="+p.Conf,
 		"auth="+p.AuthConf,
@@ -83,7 +84,7 @@ func StartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) string {
 		`mv "$conf.next" "$conf"`,
 		`echo "start: following master $master (from $source)"`,
 		copyTLS(s, p),
-		"exec "+p.Exec,
+		execProcess(p),
 	)
 }
 
@@ -108,6 +109,7 @@ func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) 
 		"#!/bin/sh",
 		fmt.Sprintf("# %s: picks the master to monitor, then starts Sentinel. Rendered by redis-sentinel.", s.SentinelName(i)),
 		"set -u",
+		startUmask,
 		"bootstrap="+p.BootstrapConf,
 		"conf="+p.Conf,
 		"auth="+p.AuthConf,
@@ -119,7 +121,7 @@ func SentinelStartScript(s cluster.Spec, l cluster.Layout, i int, p StartPaths) 
 		strings.TrimSuffix(sentinelRejoin(s, peers), "\n"),
 		strings.TrimSuffix(sentinelAwaitMaster(s), "\n"),
 		copyTLS(s, p),
-		"  exec "+p.Exec,
+		indent(execProcess(p), "  "),
 		"fi",
 		askSentinels(s, peers),
 		"# No peer knows: ask the nodes; if several claim master (one not yet demoted),",
@@ -155,7 +157,7 @@ fi`, s.MasterName, s.MasterName, s.Quorum),
 		`mv "$conf.next" "$conf"`,
 		`echo "start: monitoring master ${master:-from bootstrap} (from $source)"`,
 		copyTLS(s, p),
-		"exec "+p.Exec,
+		execProcess(p),
 	)
 }
 
@@ -168,6 +170,20 @@ var ContainerSentinelStartPaths = StartPaths{
 	Exec:          `docker-entrypoint.sh redis-server "$conf" --sentinel`,
 	TLSSource:     path.Dir(cluster.TLSCACertPath),
 	TLSDir:        SentinelDir + "/" + cluster.TLSDirName,
+}
+
+// startUmask makes every file a start script or its process writes (the
+// live config holds masterauth and the ACL users' hashes, Sentinel rewrites
+// its peers' password into sentinel.conf) readable by its owner only, on
+// every platform (Docker's bundle set it; Kubernetes did not).
+const startUmask = "umask 077"
+
+// execProcess replaces the script with the process, without the password
+// the script's redis-cli calls read from REDISCLI_AUTH: exported, it would
+// stay in the server's environment (/proc/<pid>/environ, core dumps), the
+// previous one after a rotation.
+func execProcess(p StartPaths) string {
+	return "unset REDISCLI_AUTH\nexec " + p.Exec
 }
 
 // copyTLS copies the delivered TLS files where the process reads them, so

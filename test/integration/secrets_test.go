@@ -15,7 +15,7 @@ import (
 // requireNoSecretLeak greps everywhere a password could leak after `up`: the
 // Pulumi state, the stack outputs as printed without --show-secrets, every
 // container's configuration (`docker inspect`: env, command, healthcheck,
-// labels) and every container's logs; also for any other secrets given (a
+// labels), every container's logs and its running process's environment; also for any other secrets given (a
 // provided TLS key, say).
 func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker, others ...string) {
 	t.Helper()
@@ -64,6 +64,11 @@ func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker,
 		}
 		leaks["inspect "+name] = count(string(inspect))
 		leaks["logs "+name] = count(string(logs))
+		// The running process's environment (a start script's redis-cli
+		// password must not survive its exec); jobs have exited.
+		if environ, err := d.Host.Exec(ctx, name, "cat", "/proc/1/environ"); err == nil && !strings.Contains(environ, "is not running") {
+			leaks["environment of "+name] = count(environ)
+		}
 	}
 	for where, n := range leaks {
 		if n > 0 {
@@ -73,5 +78,5 @@ func requireNoSecretLeak(t *testing.T, ctx context.Context, d *stacktest.Docker,
 	if strings.Count(string(printed), "[secret]") < 2 {
 		t.Errorf("appEnv and dotenv are not shown as [secret] in the outputs:\n%s", printed)
 	}
-	t.Logf("searched %d places (state, outputs, inspect and logs of %d containers) for %d secrets: none in plaintext", len(leaks), len(ids), len(secrets))
+	t.Logf("searched %d places (state, outputs, inspect, logs and process environments of %d containers) for %d secrets: none in plaintext", len(leaks), len(ids), len(secrets))
 }
