@@ -76,8 +76,12 @@ func cachedClient[C any](mu *sync.Mutex, clients map[string]C, addr string, crea
 	return cl
 }
 
-// collect asks the given data nodes and every sentinel of the target.
+// collect asks the given data nodes and every sentinel of the target. The
+// clients of nodes no longer in the list are closed first: node addresses
+// come from the sentinels' answers, and a cache of every address ever named
+// would grow without bound.
 func (c *statsCollector) collect(ctx context.Context, nodeAddrs []string) ([]NodeStats, []SentinelStats) {
+	c.prune(nodeAddrs)
 	nodes := make([]NodeStats, len(nodeAddrs))
 	sentinels := make([]SentinelStats, len(c.target.Sentinels))
 	var wg sync.WaitGroup
@@ -140,4 +144,16 @@ func nodesToWatch(t verify.Target, last verify.Report) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// prune closes and forgets the node clients not in keep.
+func (c *statsCollector) prune(keep []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for addr, cl := range c.nodes {
+		if !slices.Contains(keep, addr) {
+			_ = cl.Close()
+			delete(c.nodes, addr)
+		}
+	}
 }

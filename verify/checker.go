@@ -65,6 +65,27 @@ func (c *Checker) node(addr string) *redis.Client {
 	return cl
 }
 
+// maxNodeClients bounds the node clients a Checker keeps: node addresses
+// come from the sentinels' answers, so a long-lived checker (the monitor's)
+// would otherwise keep one for every address ever named.
+const maxNodeClients = 64
+
+// boundNodeClients closes the clients of nodes not in keep once there are
+// more than maxNodeClients.
+func (c *Checker) boundNodeClients(keep []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.nodes) <= maxNodeClients {
+		return
+	}
+	for addr, cl := range c.nodes {
+		if !slices.Contains(keep, addr) {
+			_ = cl.Close()
+			delete(c.nodes, addr)
+		}
+	}
+}
+
 // nodeClients returns the clients of the given nodes.
 func (c *Checker) nodeClients(addrs []string) map[string]*redis.Client {
 	clients := make(map[string]*redis.Client, len(addrs))
@@ -112,6 +133,7 @@ func (c *Checker) Check(ctx context.Context) Report {
 	r.Results = append(r.Results, agreement)
 
 	addrs := c.nodeAddrs(master, views)
+	c.boundNodeClients(addrs)
 	r.Nodes = addrs
 	nodes := observeNodes(ctx, c.nodeClients(addrs), addrs)
 	r.ReplicasOnline, r.Quorum = replicasOnline(master, nodes), configuredQuorum(views)

@@ -87,7 +87,7 @@ func serve(ctx context.Context, target verify.Target, info health.ClusterInfo, o
 	monitor := health.NewMonitor(checker, target, o.interval)
 	go monitor.Run(ctx)
 	fmt.Fprintf(stderr, "serving http://%s/health, /livez and /metrics\n", listener.Addr())
-	srv := &http.Server{Handler: health.Handler(monitor, info), ReadHeaderTimeout: 5 * time.Second}
+	srv := health.NewHTTPServer(health.Handler(monitor, info), health.DefaultServerTimeouts)
 	go func() {
 		<-ctx.Done()
 		_ = srv.Close()
