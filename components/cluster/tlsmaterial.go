@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -135,6 +137,8 @@ func validateTLSMaterial(v *validator, s Spec, hosts []string, now time.Time) {
 		v.addPart(p.key, err.Error())
 	} else if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(leaf.PublicKey) {
 		v.addPart(p.key, "does not match the certificate in "+p.cert.name)
+	} else if weak := weakKey(key); weak != "" {
+		v.addPart(p.key, weak)
 	}
 	switch {
 	case now.Before(leaf.NotBefore):
@@ -160,6 +164,23 @@ func validateTLSMaterial(v *validator, s Spec, hosts []string, now time.Time) {
 			v.addPart(p.cert, fmt.Sprintf("does not verify against %s for %s: %v", p.caCert.name, usageName[usage], err))
 		}
 	}
+}
+
+// weakKey names what is too weak about a private key ("" when nothing is):
+// RSA under 2048 bits, elliptic curves under 256 bits (NIST SP 800-57's
+// 112-bit security floor).
+func weakKey(key crypto.Signer) string {
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if bits := k.N.BitLen(); bits < 2048 {
+			return fmt.Sprintf("is an RSA key of %d bits: use at least 2048", bits)
+		}
+	case *ecdsa.PrivateKey:
+		if params := k.Curve.Params(); params.BitSize < 256 {
+			return fmt.Sprintf("is an EC key on %s: use P-256 or stronger", params.Name)
+		}
+	}
+	return ""
 }
 
 var usageName = map[x509.ExtKeyUsage]string{x509.ExtKeyUsageServerAuth: "server auth", x509.ExtKeyUsageClientAuth: "client auth"}

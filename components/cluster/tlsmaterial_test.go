@@ -1,6 +1,11 @@
 package cluster_test
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +77,15 @@ func TestValidate_ProvidedTLSMaterial(t *testing.T) {
 			s.TLSMaterial.Key = testpki.EncodeKey(t, testpki.NewKey(t))
 			return s
 		}, cluster.KeyTLSKey, "does not match the certificate"},
+		{"RSA key under 2048 bits", func() cluster.Spec {
+			return tlsSpec(t, ca, testpki.Options{Key: rsaKey(t, 1024)})
+		}, cluster.KeyTLSKey, "RSA key of 1024 bits"},
+		{"EC key under P-256", func() cluster.Spec {
+			return tlsSpec(t, ca, testpki.Options{Key: ecKey(t, elliptic.P224())})
+		}, cluster.KeyTLSKey, "EC key on P-224"},
+		{"RSA 2048 is fine", func() cluster.Spec {
+			return tlsSpec(t, ca, testpki.Options{Key: rsaKey(t, 2048)})
+		}, "", ""},
 		{"expired", func() cluster.Spec {
 			return tlsSpec(t, ca, testpki.Options{NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-time.Hour)})
 		}, cluster.KeyTLSCert, "expired on"},
@@ -150,4 +164,22 @@ func TestValidate_PreviousPasswordNeedsTLSMaterialOfItsOwn(t *testing.T) {
 	if err := cluster.Validate(s); err != nil {
 		t.Fatalf("with provided material: %v", err)
 	}
+}
+
+func rsaKey(t *testing.T, bits int) crypto.Signer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+func ecKey(t *testing.T, curve elliptic.Curve) crypto.Signer {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(curve, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
