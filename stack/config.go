@@ -59,6 +59,7 @@ func specFrom(stackName string, get func(string) string, isSecret func(string) b
 		Password:         r.str(cluster.KeyPassword),
 		PreviousPassword: r.secret(cluster.KeyPreviousPassword),
 		ACL:              r.bool(cluster.KeyACL),
+		AppScripting:     r.bool(cluster.KeyAppScripting),
 		TLS:              r.bool(cluster.KeyTLS),
 		TLSMaterial: cluster.TLSMaterial{
 			CACert: r.str(cluster.KeyTLSCACert), Cert: r.str(cluster.KeyTLSCert), Key: r.secret(cluster.KeyTLSKey),

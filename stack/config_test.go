@@ -143,6 +143,7 @@ func TestPulumiYAML_DefaultsMatchGo(t *testing.T) {
 		cluster.KeyMonitorImage:           cluster.DefaultMonitorImage,
 		cluster.KeyKubeServiceMonitor:     false,
 		cluster.KeyACL:                    false,
+		cluster.KeyAppScripting:           false,
 		cluster.KeyTLS:                    false,
 		cluster.KeyKubeNamespace:          "",
 		cluster.KeyKubeCreateNamespace:    true,

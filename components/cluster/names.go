@@ -28,6 +28,7 @@ const (
 	KeyPassword               = "password"
 	KeyPreviousPassword       = "previousPassword"
 	KeyACL                    = "acl"
+	KeyAppScripting           = "appScripting"
 	KeyTLS                    = "tls"
 	KeyDockerSubnet           = "dockerSubnet"
 	KeyDockerNodePortBase     = "dockerNodePortBase"

@@ -67,6 +67,12 @@ type Spec struct {
 	// needs, replicas as a replication user, the app as a user without admin or
 	// dangerous commands (the contract then adds REDIS_USERNAME). Key: acl. Default: false.
 	ACL bool
+	// AppScripting lets the app user run Lua (EVAL, EVALSHA, SCRIPT LOAD,
+	// FCALL, FUNCTION LOAD ...). Off, a script is refused with NOPERM: the
+	// authenticated Lua CVEs of 2025 (CVE-2025-49844, -46817, -46818,
+	// -46819) need a user that may run scripts, and FUNCTION FLUSH drops
+	// every library. Needs acl. Key: appScripting. Default: false.
+	AppScripting bool
 	// TLS serves every data node and sentinel on TLS only (the plaintext port
 	// is off), replication and Sentinel's links included. The stack's CA and
 	// certificate (SANs: every announced host) are derived from Password, so

@@ -75,6 +75,7 @@ func ValidateAt(s Spec, now time.Time) error {
 	case PlatformKubernetes:
 		validateKubernetes(&v, s)
 	}
+	v.check(!s.AppScripting || s.ACL, KeyAppScripting, "needs acl: without ACL users the app runs as the default user, which may run anything")
 	validateTLSSource(&v, s)
 	if s.TLS && s.PreviousPassword != "" && !s.TLSMaterial.IsSet() {
 		v.add(KeyPreviousPassword, "cannot rotate live while the TLS certificates are derived from password (they would change with it): "+

@@ -58,6 +58,7 @@ func TestValidate_RejectsEachRule(t *testing.T) {
 		{"name with underscore", func(s *cluster.Spec) { s.Name = "redis_test" }, []string{cluster.KeyName}, "lowercase"},
 		{"unknown platform", func(s *cluster.Spec) { s.Platform = "aws" }, []string{cluster.KeyPlatform}, `unknown platform "aws"`},
 		{"unknown mode", func(s *cluster.Spec) { s.Mode = "cluster" }, []string{cluster.KeyMode}, `unknown mode "cluster"`},
+		{"app scripting without acl", func(s *cluster.Spec) { s.AppScripting = true }, []string{cluster.KeyAppScripting}, "needs acl"},
 		{"master name with space", func(s *cluster.Spec) { s.MasterName = "my master" }, []string{cluster.KeyMasterName}, "1-64 letters"},
 		// Only replicas is reported, not the minReplicasToWrite bound it breaks.
 		{"replicas negative", func(s *cluster.Spec) { s.Replicas = -1 }, []string{cluster.KeyReplicas}, "at least 1 in sentinel mode, got -1"},

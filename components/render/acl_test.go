@@ -41,6 +41,8 @@ func TestACL_LeastPrivilege(t *testing.T) {
 		{"CONFIG", "SET", "appendonly", "no"}, {"CONFIG", "GET", "requirepass"}, {"FLUSHALL"},
 		{"SHUTDOWN", "NOSAVE"}, {"DEBUG", "SLEEP", "0"}, {"REPLICAOF", "NO", "ONE"}, {"ACL", "LIST"},
 		{"KEYS", "*"}, {"CLIENT", "KILL", "TYPE", "normal"}, {"MONITOR"},
+		// Lua is off without appScripting.
+		{"EVAL", "return 1", "0"}, {"SCRIPT", "LOAD", "return 1"}, {"FUNCTION", "FLUSH"}, {"FCALL", "f", "0"},
 	}
 	for _, cmd := range denied {
 		// DEBUG is refused before ACL runs (enable-debug-command no); any refusal counts.
@@ -152,5 +154,20 @@ func TestACL_MonitorUser(t *testing.T) {
 		if err := sentinel.Do(ctx, cmd...).Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
 			t.Errorf("monitor user on a sentinel %v: %v, want NOPERM", cmd, err)
 		}
+	}
+}
+
+// TestACL_AppScriptingAllowsLua: with appScripting the app user may run Lua.
+func TestACL_AppScriptingAllowsLua(t *testing.T) {
+	c := redistest.Start(t, redistest.Options{ACL: true, AppScripting: true})
+	ctx := context.Background()
+	app := redis.NewClient(&redis.Options{Addr: c.Layout.Nodes[0].String(), Username: string(cluster.UserApp),
+		Password: c.Spec.UserPassword(cluster.UserApp), DisableIdentity: true})
+	defer app.Close()
+	if got, err := app.Eval(ctx, "return 7", nil).Int(); err != nil || got != 7 {
+		t.Errorf("app user EVAL with appScripting: %d, %v", got, err)
+	}
+	if err := app.Do(ctx, "CONFIG", "GET", "appendonly").Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+		t.Errorf("app user CONFIG GET with appScripting: %v, want NOPERM still", err)
 	}
 }

@@ -36,20 +36,26 @@ func RedisAuthConf(s cluster.Spec) string {
 		aclUser(s, cluster.UserAdmin, "~* &* +@all"),
 		aclUser(s, cluster.UserReplication, "+psync +replconf +ping"),
 		aclUser(s, cluster.UserSentinel, sentinelCommands),
-		aclUser(s, cluster.UserApp, appCommands),
+		aclUser(s, cluster.UserApp, appRules(s)),
 		aclUser(s, cluster.UserMonitor, monitorNodeCommands),
 		"masteruser "+string(cluster.UserReplication),
 		"masterauth "+confQuote(s.UserPassword(cluster.UserReplication)),
 	)
 }
 
-// appCommands is the app user's rules on data nodes: every key, every
-// channel but Sentinel's (appChannels), every data command, no @admin or
-// @dangerous ones (CONFIG, SHUTDOWN, FLUSHALL, DEBUG, REPLICAOF, ACL, KEYS,
-// MONITOR, CLIENT KILL ...), except two read-only ones that client libraries
-// and health checks send: INFO (ioredis's ready check, redis-py's health
-// probes, anyone's "is it loading / what role") and ROLE.
-var appCommands = "~* " + appChannels() + " +@all -@admin -@dangerous +info +role"
+// appRules is the app user's rules on data nodes: every key, every channel
+// but Sentinel's (appChannels), every data command, no @admin or @dangerous
+// ones (CONFIG, SHUTDOWN, FLUSHALL, DEBUG, REPLICAOF, ACL, KEYS, MONITOR,
+// CLIENT KILL ...) and no Lua unless appScripting, except two read-only ones
+// that client libraries and health checks send: INFO (ioredis's ready check,
+// redis-py's health probes, anyone's "is it loading / what role") and ROLE.
+func appRules(s cluster.Spec) string {
+	rules := "~* " + appChannels() + " +@all -@admin -@dangerous"
+	if !s.AppScripting {
+		rules += " -@scripting"
+	}
+	return rules + " +info +role"
+}
 
 // sentinelChannelPrefix prefixes the channels sentinels talk on through the
 // data nodes (__sentinel__:hello).

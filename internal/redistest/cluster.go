@@ -40,6 +40,8 @@ type Options struct {
 	TLS bool
 	// AppendFsync is the data nodes' appendfsync (default everysec).
 	AppendFsync string
+	// AppScripting lets the app user run Lua (cluster.Spec.AppScripting).
+	AppScripting bool
 }
 
 // Cluster is a running native cluster.
@@ -75,11 +77,12 @@ func Start(t testing.TB, o Options) *Cluster {
 	}
 	spec := cluster.SetDefaults(cluster.Spec{
 		Name: "native", Replicas: o.Replicas, Sentinels: o.Sentinels, Password: "native-" + randomHex(12),
-		Timers:      cluster.Timers{DownAfterMilliseconds: o.DownAfterMilliseconds, FailoverTimeoutMilliseconds: 10000},
-		WriteSafety: cluster.WriteSafety{MinReplicasToWrite: o.MinReplicasToWrite},
-		ACL:         o.ACL,
-		TLS:         o.TLS,
-		Persistence: cluster.Persistence{AppendFsync: o.AppendFsync},
+		Timers:       cluster.Timers{DownAfterMilliseconds: o.DownAfterMilliseconds, FailoverTimeoutMilliseconds: 10000},
+		WriteSafety:  cluster.WriteSafety{MinReplicasToWrite: o.MinReplicasToWrite},
+		ACL:          o.ACL,
+		AppScripting: o.AppScripting,
+		TLS:          o.TLS,
+		Persistence:  cluster.Persistence{AppendFsync: o.AppendFsync},
 	}, "test")
 	c := &Cluster{Spec: spec, t: t, dir: t.TempDir()}
 	for range spec.DataNodeCount() {
