@@ -132,7 +132,7 @@ func runOne(ctx context.Context, checker *verify.Checker, rec *verify.Recorder, 
 		return run
 	}
 	sleep(ctx, p.Hold)
-	run.HealedMidFailover = kind.Master && checker.FailoverUnderway(ctx)
+	run.HealedMidFailover = kind.ResumesMaster && checker.FailoverUnderway(ctx)
 	if m := checker.AgreedMaster(ctx); m != "" && m != run.MasterBefore {
 		if err := handle.Switched(ctx, m); err != nil {
 			run.Err = "after the switch: " + err.Error()

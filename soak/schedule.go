@@ -24,12 +24,13 @@ type Kind struct {
 	// one is still healing (see Options.OverlapChance); faults that take
 	// every process down at once may not.
 	MayOverlap bool
-	// Master says the fault takes the master out (kill, pause, partition,
-	// crash-restart, data-loss). It is healed when its hold is up, like every
-	// other fault; if a failover is under way at that moment, a write lost
-	// to it is in Sentinel's known asynchronous-replication window (see
-	// FaultRun.HealedMidFailover), any other loss is unexplained.
-	Master bool
+	// ResumesMaster says healing the fault lets the old master serve again
+	// as it was, with no restart (pause, partition). Healed while a failover
+	// is under way (FaultRun.HealedMidFailover), it takes writes while
+	// another is promoted: Sentinel's known asynchronous-replication window.
+	// A master that restarts (kill, crash-restart, data-loss) passes the
+	// master guard first and does not.
+	ResumesMaster bool
 }
 
 // Planned is one entry of the schedule.

@@ -13,8 +13,9 @@ import (
 )
 
 // SoakKinds are the Docker faults a soak draws from: the matrix's single
-// faults, each healed when its hold is up (a master fault possibly while its
-// failover is under way: see soak.Kind.Master). crash-restart and data-loss
+// faults, each healed when its hold is up (a frozen or partitioned master
+// possibly while its failover is under way: see soak.Kind.ResumesMaster).
+// crash-restart and data-loss
 // bring the master back at once, before any failover (their hold only delays
 // the next fault). Excluded by design: two sentinels down at once (quorum 2
 // of 3 is lost, so no failover can be authorized and writes stop until a
@@ -25,11 +26,11 @@ func SoakKinds(env Env) []soak.Kind {
 	faults := dockerhost.ClusterFaults{Host: env.Host, Cluster: env.Cluster}
 	var nextSentinel atomic.Int64
 	return []soak.Kind{
-		{Name: "kill", MayOverlap: true, Master: true, Fault: verify.CrashFault(faults)},
-		{Name: "crash-restart", MayOverlap: true, Master: true, Fault: verify.CrashRestartFault(faults)},
-		{Name: "data-loss", MayOverlap: true, Master: true, Fault: verify.DataLossFault(faults)},
-		{Name: "pause", MayOverlap: true, Master: true, Fault: containerFault("pause", verify.FailoverAllowed, 0, faults, env.Host.Pause, env.Host.Unpause)},
-		{Name: "partition", MayOverlap: true, Master: true, Fault: containerFault("partition", verify.FailoverAllowed, 0, faults,
+		{Name: "kill", MayOverlap: true, Fault: verify.CrashFault(faults)},
+		{Name: "crash-restart", MayOverlap: true, Fault: verify.CrashRestartFault(faults)},
+		{Name: "data-loss", MayOverlap: true, Fault: verify.DataLossFault(faults)},
+		{Name: "pause", MayOverlap: true, ResumesMaster: true, Fault: containerFault("pause", verify.FailoverAllowed, 0, faults, env.Host.Pause, env.Host.Unpause)},
+		{Name: "partition", MayOverlap: true, ResumesMaster: true, Fault: containerFault("partition", verify.FailoverAllowed, 0, faults,
 			func(ctx context.Context, c string) error { return env.Host.Disconnect(ctx, env.Network, c) },
 			func(ctx context.Context, c string) error { return env.Host.Connect(ctx, env.Network, c) })},
 		{Name: "sentinel-down", MayOverlap: true, Fault: verify.Fault{Name: "sentinel-down", Inject: func(ctx context.Context, _ string) (verify.FaultHandle, error) {

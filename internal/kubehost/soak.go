@@ -25,8 +25,8 @@ import (
 func SoakKinds(h *Host, within time.Duration) []soak.Kind {
 	return []soak.Kind{
 		{Name: "pod-delete", MayOverlap: true, Fault: PodDeleteFault(h, within)},
-		{Name: "pod-crash", MayOverlap: true, Master: true, Fault: verify.CrashRestartFault(h)},
-		{Name: "pod-data-loss", MayOverlap: true, Master: true, Fault: verify.Fault{Name: "pod-data-loss", Inject: func(ctx context.Context, master string) (verify.FaultHandle, error) {
+		{Name: "pod-crash", MayOverlap: true, Fault: verify.CrashRestartFault(h)},
+		{Name: "pod-data-loss", MayOverlap: true, Fault: verify.Fault{Name: "pod-data-loss", Inject: func(ctx context.Context, master string) (verify.FaultHandle, error) {
 			pod := PodOf(master)
 			old, err := h.Pod(ctx, pod)
 			if err != nil || old == nil {
